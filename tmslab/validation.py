@@ -1,0 +1,87 @@
+"""Input checks shared by every public function.
+
+Each check raises ``ValueError`` naming the argument, the allowed range and the
+value received, so that a learner never sees a NaN or a traceback from deep
+inside torch or numba.
+"""
+from __future__ import annotations
+
+import math
+from typing import Iterable
+
+import numpy as np
+import torch
+
+
+def check_int(name: str, value, minimum: int, maximum: int | None = None) -> int:
+    """An integer in [minimum, maximum]."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    value = int(value)
+    if value < minimum or (maximum is not None and value > maximum):
+        upper = f" and <= {maximum}" if maximum is not None else ""
+        raise ValueError(f"{name} must be an integer >= {minimum}{upper}, got {value}")
+    return value
+
+
+def check_float(name: str, value, low: float, high: float = math.inf,
+                low_open: bool = False) -> float:
+    """A finite real number in [low, high] (or (low, high] when ``low_open``)."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, got {value!r}") from None
+    bad = not math.isfinite(x) or x > high or x < low or (low_open and x == low)
+    if bad:
+        bracket = "(" if low_open else "["
+        raise ValueError(f"{name} must be a finite number in {bracket}{low}, {high}], got {value!r}")
+    return x
+
+
+def check_choice(name: str, value, choices: Iterable[str]) -> str:
+    choices = tuple(choices)
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
+    return value
+
+
+def as_array(name: str, value, low: float, high: float, dtype=np.float64) -> np.ndarray:
+    """A numeric array (any shape) with every entry finite and in [low, high]."""
+    try:
+        if isinstance(value, torch.Tensor):
+            value = value.detach().cpu().numpy()
+        arr = np.asarray(value, dtype=dtype)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be numeric, got {value!r}") from None
+    if arr.size == 0:
+        raise ValueError(f"{name} must not be empty")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must not contain NaN or infinity")
+    if arr.min() < low or arr.max() > high:
+        raise ValueError(f"{name} must lie in [{low}, {high}], got values from "
+                         f"{arr.min():.4g} to {arr.max():.4g}")
+    return arr
+
+
+def as_weights(name: str, W, min_dims: int = 2, n_features: int | None = None) -> torch.Tensor:
+    """A finite float tensor of shape (..., m, n): the paper's W, feature i = column i."""
+    if isinstance(W, np.ndarray):
+        W = torch.from_numpy(W)
+    if not isinstance(W, torch.Tensor):
+        try:
+            W = torch.as_tensor(W)
+        except (TypeError, ValueError, RuntimeError):
+            raise ValueError(f"{name} must be an array of shape (..., m, n), got {type(W).__name__}") from None
+    if W.dim() < min_dims:
+        raise ValueError(f"{name} must have shape (..., m, n) with at least {min_dims} dimensions, "
+                         f"got shape {tuple(W.shape)}")
+    if W.shape[-1] < 1 or W.shape[-2] < 1:
+        raise ValueError(f"{name} must have m >= 1 and n >= 1, got shape {tuple(W.shape)}")
+    if n_features is not None and W.shape[-1] != n_features:
+        raise ValueError(f"{name} must have n = {n_features} columns (one per feature), "
+                         f"got shape {tuple(W.shape)}")
+    if not W.is_floating_point():
+        W = W.float()
+    if not torch.isfinite(W).all():
+        raise ValueError(f"{name} must not contain NaN or infinity")
+    return W
