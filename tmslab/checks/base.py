@@ -36,3 +36,19 @@ def check_close(got, expected, what: str, atol: float = 1e-5, rtol: float = 1e-4
 def passed(what: str) -> str:
     """The success message every check returns (printed by the lesson)."""
     return f"Correct: {what}"
+
+
+def report(check, answer) -> str:
+    """Run ``check(answer)`` and turn the outcome into one line for the lesson to print.
+
+    '✅ Correct: ...' when the check passes; '❌ Not yet: ...' with the
+    check's explanation otherwise (including a stub that is not filled in).
+    """
+    try:
+        return check(answer)
+    except NotImplementedError:
+        return "❌ Not yet: the function still raises NotImplementedError; write your code in the stub."
+    except ExerciseError as err:
+        return f"❌ Not yet: {err}"
+    except Exception as err:  # the learner's code crashed: say how, without a traceback
+        return f"❌ Not yet: your code raised {type(err).__name__}: {err}"
