@@ -157,7 +157,7 @@ def test_sparse_data_explorer_rejects_bad_arguments():
 
 def test_jl_explorer_redraws_fast_at_every_extreme():
     panel = widgets.build_jl_explorer()
-    assert panel.readout.value.startswith("m = 50")
+    assert panel.readout.value.startswith("m = 100, &epsilon; = 0.30")
     seconds = []
     for name, value in [("m", widgets.M_RANGE[1]), ("epsilon", widgets.EPSILON_RANGE[1]),
                         ("m", widgets.M_RANGE[0]), ("epsilon", widgets.EPSILON_RANGE[0]),

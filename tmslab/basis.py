@@ -154,3 +154,31 @@ def rotation_experiment(run, R=None, seed: int = 0, n_samples: int = 8192,
             monosemantic_before=n_monosemantic(run.W, purity_threshold),
             monosemantic_after=n_monosemantic(W_after, purity_threshold),
             W_after=W_after)
+
+
+def plot_neuron_weights(Ws, titles, suptitle: str | None = None):
+    """Heatmaps of W (m, n) side by side: row j = neuron j's weights, column i = feature i.
+
+    A monosemantic neuron is a row with a single strong entry. Signed colours
+    (coolwarm, centred on 0, shared scale). Returns the Figure.
+    """
+    import matplotlib.pyplot as plt
+
+    from .plots import SIGNED_CMAP
+    Ws = [as_weights("W", W).detach().double() for W in Ws]
+    if any(W.dim() != 2 for W in Ws):
+        raise ValueError("Ws must be single matrices of shape (m, n)")
+    if len(titles) != len(Ws):
+        raise ValueError(f"titles must have one entry per matrix ({len(Ws)}), got {len(titles)}")
+    vmax = max(float(W.abs().max()) for W in Ws) or 1.0
+    fig, axes = plt.subplots(1, len(Ws), figsize=(2.9 * len(Ws) + 0.9, 2.3), squeeze=False,
+                             layout="constrained")
+    for k, (W, title, ax) in enumerate(zip(Ws, titles, axes[0])):
+        im = ax.imshow(W.numpy(), cmap=SIGNED_CMAP, vmin=-vmax, vmax=vmax)
+        ax.set(title=title, xlabel="feature i", ylabel="neuron j" if k == 0 else "")
+        ax.set_yticks(range(W.shape[0]))
+        ax.set_xticks(range(W.shape[1]) if W.shape[1] <= 12 else range(0, W.shape[1], 5))
+    fig.colorbar(im, ax=list(axes[0]), shrink=0.9, label="weight W_ji")
+    if suptitle:
+        fig.suptitle(suptitle)
+    return fig

@@ -104,8 +104,8 @@ def build_jl_explorer(n_candidates: int = 1000, n_histogram: int = 200, seed: in
     n_candidates = check_int("n_candidates", n_candidates, 10, MAX_CANDIDATES)
     n_histogram = check_int("n_histogram", n_histogram, 2, 1000)
     seed = check_int("seed", seed, 0, 2**63 - 1)
-    controls = {"m": int_slider("hidden dimensions m", 50, *M_RANGE),
-                "epsilon": slider("tolerance ε", 0.2, *EPSILON_RANGE, 0.01)}
+    controls = {"m": int_slider("hidden dimensions m", 100, *M_RANGE),
+                "epsilon": slider("tolerance ε", 0.3, *EPSILON_RANGE, 0.01)}
 
     def draw(v):
         m, eps = int(v["m"]), float(v["epsilon"])
