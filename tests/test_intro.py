@@ -248,3 +248,17 @@ def test_checks_reject_something_that_is_not_a_function():
         checks.check_rotate(torch.eye(2))
     with pytest.raises(ExerciseError, match="function"):
         checks.check_embed(3.0)
+
+
+def test_plot_neuron_weights_draws_one_heatmap_per_matrix_and_validates():
+    import matplotlib.pyplot as plt
+    Ws = [torch.eye(3, 6), basis.random_rotation(3, 0).float() @ torch.eye(3, 6)]
+    fig = basis.plot_neuron_weights(Ws, ["W", "R W"], suptitle="rotation")
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles[:2] == ["W", "R W"] and len(fig.axes) == 3          # two heatmaps + colorbar
+    assert fig.axes[0].get_ylabel() == "neuron j" and fig.axes[0].get_xlabel() == "feature i"
+    plt.close(fig)
+    with pytest.raises(ValueError, match="titles"):
+        basis.plot_neuron_weights(Ws, ["only one"])
+    with pytest.raises(ValueError, match="single matrices"):
+        basis.plot_neuron_weights([torch.zeros(2, 3, 4)], ["batched"])
