@@ -85,6 +85,11 @@ def test_train_phase_grid_agrees_with_theory_far_from_boundaries():
     # the trained losses are close to the theoretical optimum
     assert np.all(np.abs(res.loss_sum - res.theory_loss) < 0.2 * res.theory_loss + 1e-3)
     assert res.mismatches() == []
+    sub = res.at(9.0, 0.011)                      # nearest grid point: r = 10, 1-S = 0.01
+    assert sub.n_instances == 3
+    assert float(sub.importance[0, -1]) == 10.0 and float(sub.density[0, 0]) == pytest.approx(0.01)
+    with pytest.raises(ValueError, match="p"):
+        res.at(1.0, 0.0)
 
 
 def test_mismatch_reasons_use_exact_losses():

@@ -297,6 +297,16 @@ class PhaseResult:
                 f"theory at {self.n_agree}/{self.n_points} grid points "
                 f"({100 * self.n_agree / self.n_points:.0f}%)")
 
+    def at(self, r: float, p: float) -> Run:
+        """Every restart trained at the grid point nearest to (r, p) (log distance)."""
+        r = check_float("r", r, 1e-3, 1e3)
+        p = check_float("p", p, 0.0, 1.0, low_open=True)
+        j = int(np.argmin(np.abs(np.log(self.grid.r_values / r))))
+        i = int(np.argmin(np.abs(np.log(self.grid.p_values / p))))
+        K = self.run.config.n_seeds
+        k = i * len(self.grid.r_values) + j
+        return self.run.select(slice(k * K, (k + 1) * K))
+
     def single_seed_agreement(self) -> float:
         """Fraction of all (point, restart) pairs whose own label agrees with theory."""
         r = self.grid.reshape(self.grid.r)[..., None]
