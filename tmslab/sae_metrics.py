@@ -1,0 +1,94 @@
+"""How well does a dictionary recover known features? Metrics for sparse autoencoders.
+
+Ground truth: the toy model's feature directions, the columns W_i of W (m, n).
+Dictionary: the SAE's decoder columns, W_dec (..., m, d). Cosines are *signed*:
+the SAE's codes are non-negative, so the atom -W_i does not represent
+feature i (with x_i >= 0 the feature only ever points along +W_i).
+
+    cosine_matrix[i, j] = hat W_i . hat D_j                  (..., n, d)
+    max_cosines[i]      = max_j cosine_matrix[i, j]          (..., n)
+    MMCS                = mean_i max_cosines[i]              (...,)  (Sharkey et al. 2022)
+    recovered fraction  = mean_i [max_cosines[i] > threshold]
+
+Codes c have shape (N, ..., d) (samples first):
+    L0                  = mean over samples of #{j : c_j > 0}      (...,)
+    dead latents        = latents with c_j = 0 on every sample     (..., d) bool
+"""
+from __future__ import annotations
+
+import torch
+
+from .validation import as_weights, check_float
+
+_EPS = 1e-8
+
+
+def _unit(W: torch.Tensor) -> torch.Tensor:
+    return W / W.norm(dim=-2, keepdim=True).clamp_min(_EPS)
+
+
+def _pair(features, dictionary):
+    F = as_weights("features", features).double()
+    D = as_weights("dictionary", dictionary).double()
+    if F.shape[-2] != D.shape[-2]:
+        raise ValueError(f"features (m={F.shape[-2]}) and dictionary (m={D.shape[-2]}) must live in "
+                         f"the same m-dimensional space")
+    return F, D
+
+
+def cosine_matrix(features, dictionary) -> torch.Tensor:
+    """(..., n, d): cosine between feature i's direction W_i and dictionary atom j.
+
+    features (m, n) or (..., m, n); dictionary (..., m, d). Zero columns give cosine 0.
+    """
+    F, D = _pair(features, dictionary)
+    return (_unit(F).transpose(-1, -2) @ _unit(D)).float()
+
+
+def max_cosines(features, dictionary) -> torch.Tensor:
+    """(..., n): for every feature, the cosine of its best-matching dictionary atom."""
+    return cosine_matrix(features, dictionary).max(dim=-1).values
+
+
+def _mask(max_cos: torch.Tensor, which) -> torch.Tensor:
+    if which is None:
+        return max_cos
+    keep = torch.as_tensor(which, dtype=torch.bool)
+    if keep.shape != max_cos.shape[-1:]:
+        raise ValueError(f"which must be a bool mask of shape ({max_cos.shape[-1]},), got {tuple(keep.shape)}")
+    if not keep.any():
+        raise ValueError("which must select at least one feature")
+    return max_cos[..., keep]
+
+
+def mmcs(features, dictionary, which=None) -> torch.Tensor:
+    """Mean max cosine similarity (...,) over the features (or those selected by the bool mask ``which``)."""
+    return _mask(max_cosines(features, dictionary), which).mean(-1)
+
+
+def recovered_fraction(features, dictionary, threshold: float = 0.9, which=None) -> torch.Tensor:
+    """Fraction (...,) of features whose best dictionary atom has cosine > threshold (in [-1, 1])."""
+    threshold = check_float("threshold", threshold, -1.0, 1.0)
+    best = _mask(max_cosines(features, dictionary), which)
+    return (best > threshold).float().mean(-1)
+
+
+def _codes(codes) -> torch.Tensor:
+    if not isinstance(codes, torch.Tensor):
+        codes = torch.as_tensor(codes)
+    if codes.dim() < 2 or codes.shape[0] < 1:
+        raise ValueError(f"codes must have shape (samples, ..., d) with at least 1 sample, "
+                         f"got {tuple(codes.shape)}")
+    if codes.is_floating_point() and not torch.isfinite(codes).all():
+        raise ValueError("codes must not contain NaN or infinity")
+    return codes
+
+
+def l0(codes) -> torch.Tensor:
+    """Mean number of active latents (c_j > 0) per sample (...,); codes (N, ..., d)."""
+    return (_codes(codes) > 0).sum(-1).float().mean(0)
+
+
+def dead_latents(codes) -> torch.Tensor:
+    """Bool (..., d): latents that are never active on any of the N samples; codes (N, ..., d)."""
+    return ~(_codes(codes) > 0).any(0)
