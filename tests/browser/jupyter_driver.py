@@ -51,12 +51,20 @@ _STATE_JS = """() => {
     }
     return info;
   });
-  return {kernel: kernel ? kernel.status : 'none', history: window.__tmslabKernelHistory || [], cells};
+  // the cell the kernel last announced (execute_input) that has not finished
+  const started = cells.filter(c => c.type === 'code' && c.count === null &&
+    panel.content.widgets[c.index].model.sharedModel.getSource() === window.__tmslabLastInput);
+  return {kernel: kernel ? kernel.status : 'none', history: window.__tmslabKernelHistory || [], cells,
+          started: started.length ? started[0].index : -1};
 }"""
 
 _WATCH_KERNEL_JS = """() => {
   const panel = window.jupyterapp.shell.currentWidget;
   window.__tmslabKernelHistory = [];
+  window.__tmslabLastInput = null;
+  panel.sessionContext.iopubMessage.connect((_, msg) => {
+    if (msg.header.msg_type === 'execute_input') window.__tmslabLastInput = msg.content.code;
+  });
   panel.sessionContext.statusChanged.connect((_, status) => {
     const running = panel.content.widgets.findIndex(c => c.model.type === 'code' && c.model.executionState === 'running');
     window.__tmslabKernelHistory.push({status, running});
@@ -114,12 +122,15 @@ def run_all_cells(page, name: str, timeout: float = 300.0, poll: float = 0.25) -
         died = [h for h in state["history"] if h["status"] in DEAD] or (
             [{"status": state["kernel"], "running": -1}] if state["kernel"] in DEAD else [])
         if died:
-            # Replies still in flight may complete earlier cells: let them land, then blame
-            # the first code cell that never got an execution count (outputs were cleared).
+            # Blame the cell the kernel last announced (execute_input) and did not finish;
+            # failing that, the first code cell that never got an execution count (counts
+            # were cleared first). A kernel killed within milliseconds of finishing a cell
+            # can lose that cell's reply, so this names the cell that was started last.
             time.sleep(1.0)
             state = page.evaluate(_STATE_JS)
             pending = [c for c in state["cells"] if c["type"] == "code" and c["count"] is None]
-            running = pending[0]["index"] if pending else died[0]["running"]
+            running = state["started"] if state["started"] >= 0 else (
+                pending[0]["index"] if pending else died[0]["running"])
             where = _describe(state["cells"][running]) if running >= 0 else "a cell"
             raise LessonFailure(f"{name}: the kernel died ({died[0]['status']}) while running {where}")
         if state["kernel"] == "idle" and all(c["count"] is not None and c["state"] == "idle"
@@ -206,3 +217,13 @@ def move_slider_by_keyboard(page, presses: int = 6, per_press: float = 10.0) -> 
             break
         previous = after
     return before, after
+
+
+def show_panel(page) -> None:
+    """Scroll the first slider panel to the top of the view (controls, readout and figure)."""
+    page.evaluate("""() => {
+      const slider = document.querySelector('.widget-vbox .widget-slider');
+      const box = slider && slider.closest('.widget-vbox');
+      if (box) box.scrollIntoView({block: 'start'});
+    }""")
+    page.wait_for_timeout(300)

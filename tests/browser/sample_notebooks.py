@@ -71,8 +71,8 @@ def write_raises(folder: Path) -> Path:
 
 
 def write_dies(folder: Path) -> Path:
-    """Cell 2 (second code cell) kills its own kernel process, as a segfault would."""
+    """Cell 2 (second code cell) kills its own kernel process mid-computation, as a crash would."""
     return _write([new_markdown_cell("# A lesson whose kernel dies"),
                    new_code_cell("print('alive')"),
-                   new_code_cell("import os, signal; os.kill(os.getpid(), signal.SIGKILL)"),
+                   new_code_cell("import os, signal, time; time.sleep(0.5); os.kill(os.getpid(), signal.SIGKILL)"),
                    new_code_cell("print('never reached')")], Path(folder) / DIES_NAME)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from jupyter_driver import find_lesson, move_slider_by_keyboard, screenshot
+from jupyter_driver import find_lesson, move_slider_by_keyboard, screenshot, show_panel
 from sample_notebooks import DEMO_NAME, RAISES_NAME
 
 pytestmark = pytest.mark.browser
@@ -51,6 +51,7 @@ def test_app_mode_slider_redraws(page, voila_app, artifacts):
     assert page.locator(".jp-CodeCell .jp-InputArea-editor").count() == 0, "voila should hide the code"
     screenshot(page, artifacts, f"app-{name}-loaded")
     before, after = move_slider_by_keyboard(page)
+    show_panel(page)
     screenshot(page, artifacts, f"app-{name}-slider-moved")
     assert after["value"] != before["value"], f"{name}: the slider value did not change"
     assert after["html"] != before["html"], f"{name}: the readout did not change"

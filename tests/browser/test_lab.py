@@ -13,7 +13,7 @@ import time
 
 import pytest
 from jupyter_driver import (LessonFailure, find_lesson, move_slider_by_keyboard, open_notebook,
-                            run_all_cells, screenshot)
+                            run_all_cells, screenshot, show_panel)
 from sample_notebooks import DEMO_NAME, DIES_NAME, RAISES_NAME
 
 pytestmark = pytest.mark.browser
@@ -28,6 +28,7 @@ def run_and_move_slider(page, lab, name, artifacts):
     print(f"{name}: {n_code} code cells ran in {state['seconds']:.1f} s in JupyterLab")
     screenshot(page, artifacts, f"lab-{name}-ran")
     before, after = move_slider_by_keyboard(page)
+    show_panel(page)
     screenshot(page, artifacts, f"lab-{name}-slider-moved")
     assert after["value"] != before["value"], f"{name}: the slider value did not change"
     assert after["html"] != before["html"], (
