@@ -6,7 +6,6 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 ROOT_FLAG := $(shell [ "$$(id -u)" = "0" ] && echo --allow-root)
 export TMSLAB_PROGRESS ?= 0
-export MPLBACKEND ?= Agg
 
 .PHONY: setup lab test unit lessons bench execute lint clean site app browser browser-deps site-assets
 

@@ -229,7 +229,7 @@ CASES = {
 @pytest.mark.parametrize("check", list(CASES), ids=lambda c: c.__name__)
 def test_checks_accept_the_reference(check):
     reference, _ = CASES[check]
-    assert check(reference).startswith("Correct")
+    assert check(reference).startswith("✅ Correct")
     assert report(check, reference).startswith(("✅", "Correct"))
 
 

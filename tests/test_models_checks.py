@@ -15,7 +15,7 @@ def reference_forward(x, W, b, relu):
 
 
 def test_forward_check_accepts_reference():
-    assert report(check_forward, reference_forward).startswith("Correct")
+    assert report(check_forward, reference_forward).startswith("✅ Correct")
 
 
 @pytest.mark.parametrize("wrong, phrase", [
@@ -52,7 +52,7 @@ def reference_loss(x_hat, x, importance):
 
 
 def test_loss_check_accepts_reference():
-    assert report(check_weighted_loss, reference_loss).startswith("Correct")
+    assert report(check_weighted_loss, reference_loss).startswith("✅ Correct")
 
 
 @pytest.mark.parametrize("wrong, phrase", [

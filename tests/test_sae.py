@@ -256,7 +256,7 @@ def _stub(*args):
 
 
 def test_check_sae_forward():
-    assert report(checks.check_sae_forward, _ref_forward).startswith("Correct")
+    assert report(checks.check_sae_forward, _ref_forward).startswith("✅ Correct")
     for wrong in (_no_b_dec, _mean_not_sum):
         assert report(checks.check_sae_forward, wrong).startswith("❌")
     assert "NotImplementedError" in report(checks.check_sae_forward, _stub)
@@ -283,12 +283,12 @@ def _unnormalised_recovery(features, dictionary, threshold):
 
 
 def test_check_recovery():
-    assert report(checks.check_recovery, _ref_recovery).startswith("Correct")
+    assert report(checks.check_recovery, _ref_recovery).startswith("✅ Correct")
     for wrong in (_abs_recovery, _unnormalised_recovery):
         assert report(checks.check_recovery, wrong).startswith("❌")
 
 
 def test_check_find_dead():
-    assert report(checks.check_find_dead, lambda codes: (codes > 0).sum(0) == 0).startswith("Correct")
+    assert report(checks.check_find_dead, lambda codes: (codes > 0).sum(0) == 0).startswith("✅ Correct")
     assert report(checks.check_find_dead, lambda codes: codes.mean(0) < 1e-3).startswith("❌")
     assert report(checks.check_find_dead, lambda codes: (codes > 0).sum(1) == 0).startswith("❌")

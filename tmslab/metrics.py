@@ -125,11 +125,13 @@ def johnson_lindenstrauss_count(m: int, epsilon: float, n_candidates: int = 2000
     gen = torch.Generator().manual_seed(seed)
     candidates = torch.randn(n_candidates, m, generator=gen, dtype=torch.float64)
     candidates /= candidates.norm(dim=1, keepdim=True)
-    kept = torch.empty(0, m, dtype=torch.float64)
+    kept = torch.empty(n_candidates, m, dtype=torch.float64)
+    count = 0
     for v in candidates:
-        if len(kept) == 0 or (kept @ v).abs().max() < epsilon:
-            kept = torch.cat([kept, v[None]])
-    return len(kept)
+        if count == 0 or (kept[:count] @ v).abs().max() < epsilon:
+            kept[count] = v
+            count += 1
+    return count
 
 
 def jl_lower_bound(m: int, epsilon: float) -> float:

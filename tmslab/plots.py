@@ -68,7 +68,9 @@ def plot_features_2d_row(Ws, titles, suptitle: str | None = None):
         ax.set_ylabel("")
     if suptitle:
         fig.suptitle(suptitle)
-    fig.tight_layout()
+        fig.tight_layout(rect=(0, 0, 1, 0.92))
+    else:
+        fig.tight_layout()
     return fig
 
 
@@ -88,7 +90,8 @@ def plot_interference(W, b=None, ax=None, title: str = "W^T W and b"):
     return fig
 
 
-def plot_feature_norms(W, ax=None, title: str = "||W_i||, coloured by superposition"):
+def plot_feature_norms(W, ax=None, title: str = "||W_i||, coloured by superposition",
+                       colorbar: bool = False):
     """Bars of ||W_i|| per feature, coloured by sum_{j!=i} (hat W_i . W_j)^2 clipped to [0, 1]."""
     norms = _to_numpy(metrics.feature_norms(W))
     sup = np.clip(_to_numpy(metrics.superposition(W)), 0, 1)
@@ -99,7 +102,11 @@ def plot_feature_norms(W, ax=None, title: str = "||W_i||, coloured by superposit
     ax.bar(np.arange(len(norms)), norms, color=cmap(sup * 0.9))
     ax.set(title=title, xlabel="feature i (most important first)", ylabel="||W_i||",
            ylim=(0, max(1.25, float(norms.max()) * 1.05)))
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.axhline(1.0, color="0.6", ls=":", lw=0.8)
+    if colorbar:
+        mappable = matplotlib.cm.ScalarMappable(norm=matplotlib.colors.Normalize(0, 1 / 0.9), cmap=cmap)
+        fig.colorbar(mappable, ax=ax, shrink=0.8, label="superposition (clipped at 1)")
     return fig
 
 

@@ -35,7 +35,7 @@ def check_close(got, expected, what: str, atol: float = 1e-5, rtol: float = 1e-4
 
 def passed(what: str) -> str:
     """The success message every check returns (printed by the lesson)."""
-    return f"Correct: {what}"
+    return f"✅ Correct: {what}"
 
 
 def report(check, answer) -> str:
