@@ -113,6 +113,11 @@ def test_plots_return_figures(small_run):
     D = metrics.feature_dimensionality(small_run.W)
     fig = geometry.plot_feature_dimensionality(inv, D, metrics.represented(small_run.W))
     assert fig.axes[0].get_ylabel() == "D_i"
+    lines = {**geometry.FRACTIONS, **geometry.NOTEBOOK_FRACTIONS}
+    fig = geometry.plot_feature_dimensionality(inv, D, fractions=lines)
+    assert any("heptagon" in t.get_text() for t in fig.axes[0].texts)
+    with pytest.raises(ValueError, match="fractions"):
+        geometry.plot_feature_dimensionality(inv, D, fractions={2.0: "too big"})
     with pytest.raises(ValueError, match="represented"):
         geometry.plot_feature_dimensionality(inv, D, np.ones((1, 2), bool))
     with pytest.raises(ValueError, match="same length"):
@@ -142,7 +147,7 @@ def test_widget_callbacks_change_outputs(small_run):
 
 
 def test_check_feature_dimensionality():
-    assert report(checks.check_feature_dimensionality, metrics.feature_dimensionality).startswith("Correct")
+    assert report(checks.check_feature_dimensionality, metrics.feature_dimensionality).startswith("✅ Correct")
     # forgetting to normalise W_i in the denominator
     wrong = lambda W: torch.nan_to_num(W.norm(dim=0) ** 2 / ((W.T @ W) ** 2).sum(1))
     assert report(checks.check_feature_dimensionality, wrong).startswith("❌")
@@ -155,7 +160,7 @@ def test_check_feature_dimensionality():
 
 
 def test_check_dimensions_per_feature():
-    assert report(checks.check_dimensions_per_feature, metrics.dimensions_per_feature).startswith("Correct")
+    assert report(checks.check_dimensions_per_feature, metrics.dimensions_per_feature).startswith("✅ Correct")
     inverted = lambda W: (W**2).sum() / W.shape[0]             # features per dimension, 1/D*
     assert report(checks.check_dimensions_per_feature, inverted).startswith("❌")
     per_feature = lambda W: W.shape[0] / (W**2).sum(0)         # not a single number
@@ -164,7 +169,7 @@ def test_check_dimensions_per_feature():
 
 def test_check_kgon():
     ref = lambda k: metrics.feature_dimensionality(geometry.regular_polygon(k))
-    assert report(checks.check_kgon_dimensionality, ref).startswith("Correct")
+    assert report(checks.check_kgon_dimensionality, ref).startswith("✅ Correct")
     assert report(checks.check_kgon_dimensionality, lambda k: torch.full((k,), 1 / k)).startswith("❌")
     # a common slip: angles 2 pi j / (k + 1) (not closed), so not a regular k-gon
     def open_polygon(k):

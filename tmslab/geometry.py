@@ -96,6 +96,9 @@ POLYTOPES = {
 FRACTIONS = {Fraction(d, k): name for name, (_, d, k) in POLYTOPES.items()}
 """The paper's reference fractions d/k -> polytope name (1, 3/4, 2/3, 1/2, 2/5, 3/8, 1/3)."""
 
+NOTEBOOK_FRACTIONS = {Fraction(2, 7): "heptagon", Fraction(1, 4): "octagon or icosahedron"}
+"""Two more reference lines of the official notebook: 2/7 (heptagon), 1/4 (2/8 octagon or 3/12 icosahedron)."""
+
 
 def polytope(name: str) -> torch.Tensor:
     """(d, k) float64 unit columns of a named ideal polytope (see POLYTOPES)."""
@@ -233,12 +236,13 @@ def plot_dimensions_per_feature(inv_density, D_star, ax=None, title: str = "Dime
 
 
 def plot_feature_dimensionality(inv_density, D, represented=None, ax=None,
-                                title: str = "Feature dimensionality D_i"):
+                                title: str = "Feature dimensionality D_i", fractions=None):
     """Scatter of every D_i (instances, n) at its instance's 1/(1-S), reference lines d/k.
 
     ``represented`` (instances, n) bool hides unlearned features (D_i ~ 0 is
     drawn only when it is None). Points are spread sideways by a fixed
-    jitter so clusters are visible.
+    jitter so clusters are visible. ``fractions``: {Fraction: label} of the
+    reference lines (default ``FRACTIONS``).
     """
     x = as_array("inv_density", inv_density, 1.0, np.inf).ravel()
     D = as_array("D", D, 0.0, np.inf)
@@ -249,7 +253,9 @@ def plot_feature_dimensionality(inv_density, D, represented=None, ax=None,
         raise ValueError(f"represented must have D's shape {D.shape}, got {mask.shape}")
     fig, ax = _fig_ax(ax, (6.4, 3.8))
     jitter = np.random.default_rng(0).uniform(-0.03, 0.03, D.shape)
-    fracs = list(FRACTIONS.items())
+    fracs = list((FRACTIONS if fractions is None else fractions).items())
+    for f, _ in fracs:
+        check_float("fractions", f, 0.0, 1.0)
     label_y = _spread([float(f) for f, _ in fracs], min_gap=0.045)
     for (f, name), y in zip(fracs, label_y):
         ax.axhline(float(f), color="0.75", lw=0.8, zorder=0)
