@@ -202,6 +202,16 @@ def loss_and_grads(W, V, b, importance, Xc, kept, n_zero, hidden_relu, output_re
     return loss / (batch * n)
 
 
+@njit(cache=True)
+def _workspace(n, m, batch_size):
+    """Per-thread scratch: batch X, compacted Xc, flags, H, Hpre, DH, G and the gradients."""
+    return (np.empty((n, batch_size), np.float32), np.empty((n, batch_size), np.float32),
+            np.empty(batch_size, np.bool_), np.empty((m, batch_size), np.float32),
+            np.empty((m, batch_size), np.float32), np.empty((m, batch_size), np.float32),
+            np.empty((n, batch_size), np.float32), np.empty((m, n), np.float32),
+            np.empty((m, n), np.float32), np.empty(n, np.float32))
+
+
 @njit(fastmath=True, cache=True)
 def adamw_update(param, grad, exp_avg, exp_avg_sq, step, lr, weight_decay, beta1, beta2, eps):
     """In-place AdamW step on a flat view, the same arithmetic as torch.optim.AdamW."""
@@ -233,16 +243,7 @@ def train_steps(W, V, b, state, importance, density, group_start, group_anti, ke
     """
     n_inst, m, n = W.shape
     for t in prange(schedule.shape[0]):
-        X = np.empty((n, batch_size), np.float32)
-        Xc = np.empty((n, batch_size), np.float32)
-        H = np.empty((m, batch_size), np.float32)
-        Hpre = np.empty((m, batch_size), np.float32)
-        DH = np.empty((m, batch_size), np.float32)
-        G = np.empty((n, batch_size), np.float32)
-        gW = np.empty((m, n), np.float32)
-        gV = np.empty((m, n), np.float32)
-        gb = np.empty(n, np.float32)
-        nonzero = np.empty(batch_size, np.bool_)
+        X, Xc, nonzero, H, Hpre, DH, G, gW, gV, gb = _workspace(n, m, batch_size)
         for slot in range(schedule.shape[1]):
             inst = schedule[t, slot]
             if inst < 0:
@@ -274,16 +275,7 @@ def evaluate(W, V, b, importance, density, group_start, group_anti, keys, schedu
     """Mean loss of every instance over ``n_batches`` fresh batches (no update)."""
     n_inst, m, n = W.shape
     for t in prange(schedule.shape[0]):
-        X = np.empty((n, batch_size), np.float32)
-        Xc = np.empty((n, batch_size), np.float32)
-        H = np.empty((m, batch_size), np.float32)
-        Hpre = np.empty((m, batch_size), np.float32)
-        DH = np.empty((m, batch_size), np.float32)
-        G = np.empty((n, batch_size), np.float32)
-        gW = np.empty((m, n), np.float32)
-        gV = np.empty((m, n), np.float32)
-        gb = np.empty(n, np.float32)
-        nonzero = np.empty(batch_size, np.bool_)
+        X, Xc, nonzero, H, Hpre, DH, G, gW, gV, gb = _workspace(n, m, batch_size)
         for slot in range(schedule.shape[1]):
             inst = schedule[t, slot]
             if inst < 0:
