@@ -166,7 +166,7 @@ def _ref_losses(r, p):
 
 
 def test_check_phase_losses_accepts_reference_rejects_missing_bias():
-    assert report(checks.check_phase_losses, _ref_losses).startswith("Correct")
+    assert report(checks.check_phase_losses, _ref_losses).startswith("✅ Correct")
     no_bias = lambda r, p: {"not learned": r * p / 3, "dedicated": p / 3 + 0 * r,
                             "superposition": (1 + r) * p**2 / 6}
     msg = report(checks.check_phase_losses, no_bias)
@@ -183,7 +183,7 @@ def _ref_classify(W):
 
 
 def test_check_classify_accepts_reference_rejects_sign_only_rule():
-    assert report(checks.check_classify_phase, _ref_classify).startswith("Correct")
+    assert report(checks.check_classify_phase, _ref_classify).startswith("✅ Correct")
     sign_only = lambda W: "superposition" if float(W[0, 0] * W[0, 1]) < 0 else "not learned"
     assert report(checks.check_classify_phase, sign_only).startswith("❌")
     wrong_order = lambda W: ("dedicated" if abs(float(W[0, 0])) < 0.5 else _ref_classify(W))
