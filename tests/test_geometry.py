@@ -76,6 +76,8 @@ def test_components_find_tegum_factors_and_ranks():
     assert geometry.count_components(comps + comps[3:]) == {"digon": 2, "pentagon": 1,
                                                             "square antiprism": 1, "tetrahedron": 1}
     assert geometry.polytope_name(7, 3) == "7 points in 3-D"
+    with pytest.raises(ValueError, match="components"):
+        geometry.count_components([("digon", 2)])
     # a small rotation keeps the structure, a threshold of 1 disconnects everything
     Q, _ = torch.linalg.qr(torch.randn(9, 9, generator=torch.Generator().manual_seed(0), dtype=torch.float64))
     assert [c.size for c in geometry.component_summary(Q @ W.double())] == [8, 5, 4, 2]
@@ -144,6 +146,8 @@ def test_widget_callbacks_change_outputs(small_run):
     assert repr(panel) == "<Feature geometry explorer: interactive widget>"
     with pytest.raises(ValueError, match="run"):
         build_geometry_explorer("not a run")
+    with pytest.raises(ValueError, match="cos_threshold"):
+        build_geometry_explorer(small_run, cos_threshold=1.5)
 
 
 def test_check_feature_dimensionality():

@@ -159,6 +159,8 @@ def test_widget_callbacks_change_outputs():
     assert repr(panel) == "<Phase change explorer: interactive widget>"
     with pytest.raises(ValueError, match="n_features"):
         build_phase_explorer(n_features=4)
+    with pytest.raises(ValueError, match="density"):
+        build_phase_explorer(density=0.001)
 
 
 def _ref_losses(r, p):

@@ -202,6 +202,8 @@ def component_summary(W, cos_threshold: float = 0.2, norm_threshold: float = 0.5
 
 def count_components(components: list[Component]) -> dict[str, int]:
     """name -> how many components have it, most common first (ties alphabetical)."""
+    if not all(isinstance(c, Component) for c in components):
+        raise ValueError("components must be a list of Component (from component_summary)")
     counts: dict[str, int] = {}
     for c in components:
         counts[c.name] = counts.get(c.name, 0) + 1

@@ -7,6 +7,7 @@ import ipywidgets as widgets
 
 from .. import geometry, metrics
 from ..run import Run
+from ..validation import check_float
 from .base import Panel
 
 
@@ -19,6 +20,7 @@ def build_geometry_explorer(run: Run, cos_threshold: float = 0.2) -> Panel:
     """
     if not isinstance(run, Run) or run.n_instances < 1:
         raise ValueError("run must be a tmslab Run with at least one instance")
+    cos_threshold = check_float("cos_threshold", cos_threshold, 0.0, 1.0)
     inv = (1.0 / run.density[:, 0].clamp_min(1e-12)).numpy()
     options = [(f"{x:.2f}", k) for k, x in enumerate(inv)]
     controls = {"instance": widgets.SelectionSlider(options=options, value=0,

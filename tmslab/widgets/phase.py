@@ -4,6 +4,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from .. import phase
+from ..validation import check_float
 from .base import Panel
 
 
@@ -16,6 +17,8 @@ def build_phase_explorer(r: float = 0.5, density: float = 0.3, n_features: int =
     """
     if n_features not in (2, 3):
         raise ValueError(f"n_features must be 2 or 3, got {n_features!r}")
+    r = check_float("r", r, 0.1, 10.0)
+    density = check_float("density", density, 0.01, 1.0)
     controls = {
         "r": widgets.FloatLogSlider(value=r, base=10, min=-1, max=1, step=0.05,
                                     description="relative importance r", continuous_update=False,
