@@ -46,7 +46,8 @@ class Run:
     """Trained instances and their settings (all tensors on the CPU).
 
     W (I, m, n), b (I, n), W2 (I, n, m) or None (only the 'abs' model has
-    untied output weights), final_loss (I,) on fresh evaluation data,
+    untied output weights), final_loss (I,) on fresh evaluation data (mean over
+    samples and features, as the official notebook; times n gives the paper's sum over features),
     sparsity / importance (I, n), setting / restart (I,), loss_history
     (T, I) mean training loss over each logging window ending at
     history_steps (T,), and optional snapshots W_history (H, I, m, n),

@@ -72,7 +72,11 @@ def phase_losses_3_in_2(r, p) -> dict[str, np.ndarray]:
 
 
 def phase(r, p, n_features: int = 2) -> np.ndarray:
-    """Winning phase name(s) for relative importance r and density p (n_features 2 or 3)."""
+    """Winning phase name(s) for relative importance r and density p (n_features 2 or 3).
+
+    Exact ties (on the r = 1 line the candidates are interchangeable) resolve to the first
+    name in PHASES order; ``tmslab.phase.optimal_phases`` lists every tied winner.
+    """
     if n_features not in (2, 3):
         raise ValueError(f"n_features must be 2 or 3, got {n_features!r}")
     losses = (phase_losses_2_in_1 if n_features == 2 else phase_losses_3_in_2)(r, p)
