@@ -66,13 +66,13 @@ def lesson_facts(path: Path, nb) -> Lesson:
     heading = re.search(r"^#\s+(.+)$", first, flags=re.M)
     title = heading.group(1).strip() if heading else path.stem
     title = re.sub(r"^\d+\s*[·:.\-–]\s*", "", title)  # the table has its own number column
-    time_match = re.search(r"\bTime\b[^:\n]*:\**\s*([^.\n]+)", first)
+    time_match = re.search(r"\bTime\b[^:\n]*:\**\s*([^.(;\n]+)", first)
     goals_text = first.split("Learning goals", 1)[1] if "Learning goals" in first else ""
     goals = re.findall(r"^\s*(?:\d+\.|[-*])\s+\S", goals_text.split("**Time", 1)[0], flags=re.M)
     number = path.name.split("_", 1)[0]
     number = number if number.isdigit() else ""
     return Lesson(path=path, number=number, title=title,
-                  time=time_match.group(1).strip(" *") if time_match else None,
+                  time=time_match.group(1).strip(" *,") if time_match else None,
                   n_goals=len(goals) or None)
 
 

@@ -113,6 +113,24 @@ def test_lesson_page_renders_math_figures_and_widgets_offline(page, built_site, 
     assert not page.page_errors, page.page_errors
 
 
+def test_every_lesson_page_loads_offline(page, built_site):
+    """Each page: math typeset without errors, every image drawn, no failed or off-machine request."""
+    rows = [row for row in json.loads((built_site / "lessons.json").read_text()) if row["href"]]
+    with StaticServer(built_site) as server:
+        for row in rows:
+            page.goto(f"{server.url}/{row['href']}", wait_until="networkidle")
+            page.wait_for_function(_MATH_JS, timeout=60_000)
+            math, shown = page.evaluate(_MATH_JS), page.evaluate(_FIGURES_JS)
+            print(f"{row['href']}: {math['rendered']} formulas, {len(shown['figures'])} figures, "
+                  f"{shown['sliders']} sliders")
+            assert math["errors"] == 0 and math["rendered"] >= math["scripts"], (row["href"], math)
+            assert all(width > 0 for width in shown["figures"] + shown["widget_images"]), \
+                (row["href"], shown)
+    assert not page.failed_requests, page.failed_requests
+    assert not page.external_requests, page.external_requests
+    assert not page.page_errors, page.page_errors
+
+
 def test_site_build_names_the_failing_lesson_and_cell(served_root, tmp_path):
     _require_assets()
     done = subprocess.run(BUILD + ["--out", str(tmp_path / "site"), str(served_root / RAISES_NAME),
