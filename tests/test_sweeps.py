@@ -222,7 +222,7 @@ def reference_superposition(W):
 
 
 def test_superposition_check_accepts_reference():
-    assert report(check_superposition, reference_superposition).startswith("Correct")
+    assert report(check_superposition, reference_superposition).startswith("✅ Correct")
 
 
 def _unit(W):
@@ -254,7 +254,7 @@ def test_superposition_check_catches_nan_for_unlearned_feature():
 
 def test_count_check_accepts_reference():
     ok = lambda W, threshold=0.5: int((W.norm(dim=0) > threshold).sum())
-    assert report(check_count_represented, ok).startswith("Correct")
+    assert report(check_count_represented, ok).startswith("✅ Correct")
 
 
 @pytest.mark.parametrize("wrong, phrase", [
