@@ -116,3 +116,8 @@ def test_check_attack_direction():
     assert checks.report(ck.check_attack_direction, reference).startswith("✅ Correct")
     assert "divided by its L2 norm" in checks.report(ck.check_attack_direction, unnormalised)
     assert checks.report(ck.check_attack_direction, feature_direction).startswith("❌ Not yet")
+
+
+def test_relative_vulnerability_validates_its_run():
+    with pytest.raises(ValueError, match="Run"):
+        adversarial.relative_vulnerability(torch.zeros(2, 3))

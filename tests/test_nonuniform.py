@@ -235,3 +235,10 @@ def test_check_largest_change():
 
     assert "sign" in checks.report(ck.check_largest_change, unsigned)
     assert checks.report(ck.check_largest_change, max_not_abs).startswith("❌ Not yet")
+
+
+def test_run_arguments_are_validated():
+    with pytest.raises(ValueError, match="Run"):
+        dynamics.snapshot_losses("not a run")
+    with pytest.raises(ValueError, match="Run"):
+        nonuniform.best_loss_by_geometry(None)

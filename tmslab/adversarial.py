@@ -142,6 +142,9 @@ def relative_vulnerability(run, n_samples: int = 8192, fraction: float = 0.1, se
     (I,): 'relative' V/V0, 'increase' V, 'baseline' V0, 'lam', 'feature'
     (the most harmful attack), and 'features_per_dimension' ||W||_F^2 / m.
     """
+    from .run import Run
+    if not isinstance(run, Run):
+        raise ValueError(f"run must be a tmslab Run (what tmslab.train returns), got {type(run).__name__}")
     n_samples = check_int("n_samples", n_samples, 1, 10_000_000)
     seed = check_int("seed", seed, 0)
     check_choice("reduce", reduce, REDUCTIONS)

@@ -49,6 +49,9 @@ class Jump:
 
 
 def _needs_history(run):
+    from .run import Run
+    if not isinstance(run, Run):
+        raise ValueError(f"run must be a tmslab Run (what tmslab.train returns), got {type(run).__name__}")
     if run.W_history is None:
         raise ValueError("this run has no snapshots: train with history_every > 0")
 

@@ -81,6 +81,9 @@ def best_loss_by_geometry(run, classify=classify_pentagon) -> dict[str, np.ndarr
     Returns {label: (settings,) array}, NaN where no restart found that geometry,
     plus 'count_<label>' arrays with how many restarts found it.
     """
+    from .run import Run
+    if not isinstance(run, Run):
+        raise ValueError(f"run must be a tmslab Run (what tmslab.train returns), got {type(run).__name__}")
     labels = [classify(run.W[k]) for k in range(run.n_instances)]
     losses = run.final_loss.numpy().astype(np.float64)
     settings = run.setting.numpy()

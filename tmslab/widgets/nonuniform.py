@@ -73,7 +73,7 @@ def build_training_explorer(run: Run, instance: int = 0, loss=None, jumps=None) 
         fig.tight_layout()
         d_star = float(metrics.dimensions_per_feature(W))
         html = (f"<b>step {steps[t]}</b>: loss {loss[t]:.5f}, D* = m/||W||_F^2 = {d_star:.3f}; "
-                f"D_i = {np.round(D[t], 2).tolist()}")
+                f"D_i = {np.round(D[t].astype(float), 2).tolist()}")
         return fig, html
 
     return Panel("Training-time explorer", controls, draw, image_width="900px")
