@@ -27,7 +27,7 @@ import torch
 
 from .data import sample_features
 from .models import forward, model_spec, weighted_mse
-from .validation import as_array, as_weights, check_choice, check_float, check_int
+from .validation import as_array, as_tensor, as_weights, check_choice, check_float, check_int
 
 _EPS = 1e-9
 
@@ -48,7 +48,7 @@ def attack_directions(W) -> torch.Tensor:
 
 def attack_strength(x, fraction: float = 0.1) -> float:
     """lambda = fraction x the average input norm E||x||_2 over the samples x (B, n)."""
-    x = torch.as_tensor(as_array("x", x, -np.inf, np.inf), dtype=torch.float32)
+    x = as_tensor("x", x, -np.inf, np.inf, dtype=torch.float32)
     fraction = check_float("fraction", fraction, 0.0)
     if x.dim() != 2:
         raise ValueError(f"x must have shape (samples, n), got {tuple(x.shape)}")
@@ -64,9 +64,9 @@ def _check_model(model: str, W, b, x, importance):
     if W.dim() != 2:
         raise ValueError(f"W must be a single (m, n) matrix, got shape {tuple(W.shape)}")
     n = W.shape[1]
-    b = torch.as_tensor(as_array("b", b, -np.inf, np.inf), dtype=W.dtype)
-    x = torch.as_tensor(as_array("x", x, -np.inf, np.inf), dtype=W.dtype)
-    imp = torch.as_tensor(as_array("importance", importance, 0.0, np.inf), dtype=W.dtype)
+    b = as_tensor("b", b, -np.inf, np.inf, dtype=W.dtype)
+    x = as_tensor("x", x, -np.inf, np.inf, dtype=W.dtype)
+    imp = as_tensor("importance", importance, 0.0, np.inf, dtype=W.dtype)
     if b.shape != (n,) or imp.shape != (n,) or x.dim() != 2 or x.shape[1] != n:
         raise ValueError(f"need b ({n},), importance ({n},) and x (samples, {n}); got "
                          f"{tuple(b.shape)}, {tuple(imp.shape)}, {tuple(x.shape)}")

@@ -26,11 +26,11 @@ from __future__ import annotations
 import torch
 
 from . import metrics
-from .validation import as_array, as_weights
+from .validation import as_tensor, as_weights
 
 
 def _vector(name: str, value, W: torch.Tensor, low: float, high: float) -> torch.Tensor:
-    arr = torch.as_tensor(as_array(name, value, low, high), dtype=W.dtype)
+    arr = as_tensor(name, value, low, high, dtype=W.dtype)
     if arr.dim() == 0:
         arr = arr.expand(W.shape[-1])
     if arr.shape[-1] != W.shape[-1]:
@@ -62,7 +62,7 @@ def linear_loss_terms(W, importance) -> tuple[torch.Tensor, torch.Tensor]:
 
 def feature_moments(sparsity) -> tuple[torch.Tensor, torch.Tensor]:
     """Mean (1 - S)/2 and variance (1 - S)/3 - ((1 - S)/2)^2 of x_i for sparsity S in [0, 1]."""
-    s = torch.as_tensor(as_array("sparsity", sparsity, 0.0, 1.0), dtype=torch.float64)
+    s = as_tensor("sparsity", sparsity, 0.0, 1.0, dtype=torch.float64)
     density = 1.0 - s
     mean = density / 2.0
     return mean, density / 3.0 - mean**2

@@ -40,7 +40,7 @@ import torch
 
 from .sae_metrics import (cosine_matrix, dead_latents, l0, max_cosines, mmcs,
                           recovered_fraction)
-from .validation import as_array, as_weights, check_float, check_int
+from .validation import as_array, as_tensor, as_weights, check_float, check_int, to_tensor
 
 __all__ = ["SAE", "SAEConfig", "as_activations", "check_params", "concat", "cosine_matrix", "dead_latents", "forward",
            "gradients", "init_sae", "l0", "max_cosines", "mmcs", "recovered_fraction", "resample_dead",
@@ -171,14 +171,7 @@ def as_activations(h, n_hidden: int | None = None) -> torch.Tensor:
 
     With ``n_hidden`` given, m must equal it. Raises ValueError naming ``activations``.
     """
-    if isinstance(h, np.ndarray):
-        h = torch.from_numpy(h)
-    if not isinstance(h, torch.Tensor):
-        try:
-            h = torch.as_tensor(h)
-        except (TypeError, ValueError, RuntimeError):
-            raise ValueError(f"activations must be an array of shape (samples, m), "
-                             f"got {type(h).__name__}") from None
+    h = to_tensor("activations", h, "(samples, m)")
     if h.dim() != 2 or h.shape[0] < 1 or h.shape[1] < 1:
         raise ValueError(f"activations must have shape (samples, m) with samples >= 1 and m >= 1, "
                          f"got shape {tuple(h.shape)}")
@@ -260,7 +253,7 @@ def sae_loss(h: torch.Tensor, h_hat: torch.Tensor, c: torch.Tensor, l1_coeffs) -
     if c.dim() != 3 or c.shape[:2] != h_hat.shape[:2]:
         raise ValueError(f"c must have shape (B, L, d) with (B, L) = {tuple(h_hat.shape[:2])}, "
                          f"got {tuple(c.shape)}")
-    lam = torch.as_tensor(as_array("l1_coeffs", l1_coeffs, 0.0, np.inf), dtype=c.dtype).reshape(-1)
+    lam = as_tensor("l1_coeffs", l1_coeffs, 0.0, np.inf, dtype=c.dtype).reshape(-1)
     if lam.shape[0] not in (1, c.shape[1]):
         raise ValueError(f"l1_coeffs must hold 1 or L = {c.shape[1]} values, got {lam.shape[0]}")
     mse = ((h[:, None, :] - h_hat) ** 2).sum(-1).mean(0)
@@ -283,7 +276,7 @@ def gradients(h: torch.Tensor, params: dict, l1_coeffs: torch.Tensor):
     if not isinstance(params, dict) or set(params) != {"W_enc", "b_enc", "W_dec", "b_dec"}:
         raise ValueError("params must be a dict with keys 'W_enc', 'b_enc', 'W_dec', 'b_dec'")
     L, _, m = check_params(params["W_enc"], params["b_enc"], params["W_dec"], params["b_dec"])
-    lam = torch.as_tensor(as_array("l1_coeffs", l1_coeffs, 0.0, np.inf), dtype=torch.float32).reshape(-1)
+    lam = as_tensor("l1_coeffs", l1_coeffs, 0.0, np.inf, dtype=torch.float32).reshape(-1)
     if lam.shape != (L,):
         raise ValueError(f"l1_coeffs must hold L = {L} values, got {lam.shape[0]}")
     return _gradients(as_activations(h, m), params, lam)

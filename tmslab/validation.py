@@ -63,15 +63,26 @@ def as_array(name: str, value, low: float, high: float, dtype=np.float64) -> np.
     return arr
 
 
+def as_tensor(name: str, value, low: float, high: float, dtype=torch.float32) -> torch.Tensor:
+    """``as_array``'s checks (finite, every entry in [low, high]), returned as a torch tensor."""
+    return torch.as_tensor(as_array(name, value, low, high), dtype=dtype)
+
+
+def to_tensor(name: str, value, shape_text: str) -> torch.Tensor:
+    """Any array-like as a torch tensor, or a ValueError saying the expected shape."""
+    if isinstance(value, np.ndarray):
+        return torch.from_numpy(value)
+    if isinstance(value, torch.Tensor):
+        return value
+    try:
+        return torch.as_tensor(value)
+    except (TypeError, ValueError, RuntimeError):
+        raise ValueError(f"{name} must be an array of shape {shape_text}, got {type(value).__name__}") from None
+
+
 def as_weights(name: str, W, min_dims: int = 2, n_features: int | None = None) -> torch.Tensor:
     """A finite float tensor of shape (..., m, n): the paper's W, feature i = column i."""
-    if isinstance(W, np.ndarray):
-        W = torch.from_numpy(W)
-    if not isinstance(W, torch.Tensor):
-        try:
-            W = torch.as_tensor(W)
-        except (TypeError, ValueError, RuntimeError):
-            raise ValueError(f"{name} must be an array of shape (..., m, n), got {type(W).__name__}") from None
+    W = to_tensor(name, W, "(..., m, n)")
     if W.dim() < min_dims:
         raise ValueError(f"{name} must have shape (..., m, n) with at least {min_dims} dimensions, "
                          f"got shape {tuple(W.shape)}")
