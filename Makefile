@@ -3,37 +3,63 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+# One .venv, grown by what a target needs (pinned sets in requirements/): `make lab`
+# installs only the learner's set; test, site and app targets add theirs on top.
 STAMP := $(VENV)/.installed-stamp
+TEST_STAMP := $(VENV)/.installed-test-stamp
+SITE_STAMP := $(VENV)/.installed-site-stamp
+APP_STAMP := $(VENV)/.installed-app-stamp
+PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check
 ROOT_FLAG := $(shell [ "$$(id -u)" = "0" ] && echo --allow-root)
 export TMSLAB_PROGRESS ?= 0
 
-.PHONY: setup lab test unit lessons bench execute lint clean site app browser browser-deps site-assets
+.PHONY: setup setup-test lab test unit package sync lessons bench execute lint clean site app browser browser-deps site-assets
 
-setup: $(STAMP)
+setup: $(STAMP)  ## the learner's environment: requirements/learner.txt + tmslab (editable)
 
-$(STAMP): requirements.txt pyproject.toml
+setup-test: $(TEST_STAMP)  ## plus everything `make test` runs (requirements/test.txt)
+
+$(STAMP): requirements.txt requirements/learner.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(PIP_INSTALL) -r requirements/learner.txt
+	$(PIP_INSTALL) --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+$(TEST_STAMP): $(STAMP) requirements/test.txt requirements/site.txt requirements/app.txt
+	$(PIP_INSTALL) -r requirements/test.txt
+	touch $(TEST_STAMP)
+
+$(SITE_STAMP): $(STAMP) requirements/site.txt
+	$(PIP_INSTALL) -r requirements/site.txt
+	touch $(SITE_STAMP)
+
+$(APP_STAMP): $(STAMP) requirements/app.txt
+	$(PIP_INSTALL) -r requirements/app.txt
+	touch $(APP_STAMP)
 
 lab: setup  ## open the course in JupyterLab
 	TMSLAB_PROGRESS=1 MPLBACKEND=module://matplotlib_inline.backend_inline \
 	  $(VENV)/bin/jupyter lab $(ROOT_FLAG) lessons/00_welcome.ipynb
 
-test: unit lessons browser  ## everything CI runs
+test: unit package lessons browser  ## everything CI runs
 
-unit: setup  ## library tests (no browser)
-	$(PY) -m pytest -q tests -m "not browser"
+unit: setup-test  ## library tests (no browser)
+	$(PY) -m pytest -q tests -m "not browser and not package"
 
-lessons: setup  ## strict nbval: every stored output must be reproduced
+package: setup-test  ## build the wheel, install it outside the repo in a fresh venv, train (1-2 min)
+	$(PY) -m pytest -q -p no:cacheprovider -m package -rs tests/test_packaging.py
+
+sync: setup-test  ## pair every lesson with its text form lessons/py/NN_*.py (jupytext; idempotent)
+	$(VENV)/bin/jupytext --sync lessons/[0-9][0-9]_*.ipynb
+
+lessons: setup-test  ## strict nbval: every stored output must be reproduced
 	$(PY) -m pytest -q -p no:cacheprovider --nbval --nbval-current-env \
 	  --nbval-sanitize-with lessons/nbval-sanitize.cfg lessons
 
 bench: setup  ## tmslab vs a plain PyTorch trainer (not a test)
 	$(PY) -m tmslab.bench
 
-execute: setup  ## re-run every lesson top to bottom and store its outputs
+execute: $(SITE_STAMP)  ## re-run every lesson top to bottom and store its outputs
 	$(PY) scripts/execute_lessons.py lessons/*.ipynb
 
 # --- browser, static site, app mode -------------------------------------------------------
@@ -46,13 +72,13 @@ $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	touch $(NPM_STAMP)
 
-browser-deps: setup site-assets  ## Debian chromium (apt, only when missing) + site assets
+browser-deps: setup-test site-assets  ## Debian chromium (apt, only when missing) + site assets
 	bash scripts/install_browser.sh
 
-site: setup site-assets  ## build the offline static site in _site/ (executes every lesson)
+site: $(SITE_STAMP) site-assets  ## build the offline static site in _site/ (executes every lesson)
 	$(PY) scripts/build_site.py --out _site
 
-app: setup  ## serve the lessons as apps (voila) on http://127.0.0.1:8866
+app: $(APP_STAMP)  ## serve the lessons as apps (voila) on http://127.0.0.1:8866
 	MPLBACKEND=$(INLINE_BACKEND) $(VENV)/bin/voila --no-browser --Voila.ip=127.0.0.1 --port=8866 lessons
 
 browser: browser-deps  ## JupyterLab, static-site and voila tests in headless chromium
