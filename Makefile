@@ -13,7 +13,7 @@ PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check
 ROOT_FLAG := $(shell [ "$$(id -u)" = "0" ] && echo --allow-root)
 export TMSLAB_PROGRESS ?= 0
 
-.PHONY: setup setup-test lab test unit package sync lessons bench execute lint clean site app browser browser-deps site-assets
+.PHONY: setup setup-test lab test unit package sync lessons lessons-baseline bench execute lint clean site app browser browser-deps site-assets
 
 setup: $(STAMP)  ## the learner's environment: requirements/learner.txt + tmslab (editable)
 
@@ -41,7 +41,7 @@ lab: setup  ## open the course in JupyterLab
 	TMSLAB_PROGRESS=1 MPLBACKEND=module://matplotlib_inline.backend_inline \
 	  $(VENV)/bin/jupyter lab $(ROOT_FLAG) lessons/00_welcome.ipynb
 
-test: unit package lessons browser  ## everything CI runs
+test: unit package lessons lessons-baseline browser  ## everything CI runs
 
 unit: setup-test  ## library tests (no browser)
 	$(PY) -m pytest -q tests -m "not browser and not package"
@@ -54,6 +54,16 @@ sync: setup-test  ## pair every lesson with its text form lessons/py/NN_*.py (ju
 
 lessons: setup-test  ## strict nbval: every stored output must be reproduced
 	$(PY) -m pytest -q -p no:cacheprovider --nbval --nbval-current-env \
+	  --nbval-sanitize-with lessons/nbval-sanitize.cfg lessons
+
+# The same strict nbval with every compiled kernel built for baseline x86-64 (no AVX, no FMA) and
+# torch's / numpy's SIMD dispatch turned down to match: the stored outputs must not depend on the CPU.
+NO_AVX512 := X86_V4 AVX512F AVX512CD AVX512_SKX AVX512_CLX AVX512_CNL AVX512_ICL AVX512_SPR
+BASELINE_ENV := NUMBA_CPU_NAME=generic ATEN_CPU_CAPABILITY=default \
+  NPY_DISABLE_CPU_FEATURES="$(NO_AVX512) X86_V3 AVX2 FMA3 AVX F16C" NUMBA_CACHE_DIR=$(CURDIR)/.cache/numba-baseline
+
+lessons-baseline: setup-test  ## strict nbval again, built for baseline x86-64 (own compile cache)
+	$(BASELINE_ENV) $(PY) -m pytest -q -p no:cacheprovider --nbval --nbval-current-env \
 	  --nbval-sanitize-with lessons/nbval-sanitize.cfg lessons
 
 bench: setup  ## tmslab vs a plain PyTorch trainer (not a test)

@@ -10,14 +10,15 @@ from tmslab.models import MODELS, forward, target, weighted_mse
 
 def _scratch(m, n, B):
     f = lambda *s: np.zeros(s, np.float32)
-    return dict(gW=f(m, n), gV=f(m, n), gb=f(n), H=f(m, B), Hpre=f(m, B), DH=f(m, B), G=f(n, B))
+    L = kernels.padded_length(B)
+    return dict(gW=f(m, n), gV=f(m, n), gb=f(n), H=f(m, L), Hpre=f(m, L), DH=f(m, L), G=f(n, L), P=f(L))
 
 
 @pytest.mark.parametrize("model", list(MODELS))
 def test_loss_and_grads_match_autograd(model):
     spec = MODELS[model]
     rng = np.random.default_rng(0)
-    m, n, B, n_zero = 3, 7, 64, 5
+    m, n, B, n_zero = 3, 7, 50, 5
     W = rng.standard_normal((m, n)).astype(np.float32)
     V = W if spec.tied else rng.standard_normal((m, n)).astype(np.float32)
     b = (0.3 * rng.standard_normal(n)).astype(np.float32)
@@ -27,7 +28,8 @@ def test_loss_and_grads_match_autograd(model):
     X[:, 0] = X[:, 0] + 0.5  # make sure no column is all zero
     X[0, :] = np.where(X[0, :] == 0, 0.25, X[0, :])
     s = _scratch(m, n, B)
-    loss = kernels.loss_and_grads(W, V, b, imp, X, B, n_zero, spec.hidden_relu, spec.output_relu,
+    Xc = np.pad(X, ((0, 0), (0, kernels.padded_length(B) - B)))  # zero-padded columns, as the trainer keeps them
+    loss = kernels.loss_and_grads(W, V, b, imp, Xc, B, n_zero, spec.hidden_relu, spec.output_relu,
                                   spec.signed_inputs, spec.tied, **s)
 
     tW = torch.tensor(W[None], requires_grad=True)
@@ -60,8 +62,10 @@ def test_adamw_update_matches_torch():
 
 def _draw(groups, density, signed=False, B=200_000, key=7, counter=1):
     X = np.zeros((groups.n_features, B), np.float32)
+    nonzero = np.zeros(B, np.bool_)
     kernels.sample_features(X, np.asarray(density, np.float64), groups.starts, groups.anti,
-                            signed, key, counter)
+                            signed, key, counter, nonzero, np.zeros(kernels.BLOCK + 1))
+    assert np.array_equal(nonzero, (X != 0).any(0))
     return X
 
 

@@ -156,7 +156,13 @@ def check_importance(importance, n_features: int) -> np.ndarray:
     """
     if np.ndim(importance) == 0:
         base = check_float("importance", importance, 0.0, 1.0, low_open=True)
-        return (base ** np.arange(n_features, dtype=np.float64))[None, :]
+        # repeated multiplication, not a pow() call: the same bits on every CPU
+        profile = np.empty(n_features, dtype=np.float64)
+        value = 1.0
+        for i in range(n_features):
+            profile[i] = value
+            value *= base
+        return profile[None, :]
     imp = as_array("importance", importance, 0.0, np.inf)
     if imp.shape[-1] != n_features or imp.ndim > 2:
         raise ValueError(f"importance must be a geometric base in (0, 1], a vector of length "

@@ -3,8 +3,23 @@
 Why this file exists: a toy model of superposition is tiny (n*m ~ 10..4000
 weights), so a PyTorch training step is almost all dispatch overhead. Here one
 numba call runs *many* AdamW steps of *many* independent instances, each
-instance on one thread with its own random stream. Results therefore do not
-depend on the number of threads, or on which other instances share the call.
+instance on one thread with its own random stream.
+
+Same bits on every machine. Every kernel is compiled without fast-math, so
+LLVM may neither reassociate nor fuse (FMA) floating-point operations; IEEE
+add, multiply, divide and sqrt are exactly rounded, so a fixed order of
+operations gives the same bits on baseline x86-64, AVX2, AVX-512 and arm64,
+freshly compiled or loaded from cache. The order is written out explicitly:
+  * element-wise loops (``out[k, c] += w * x[i, c]`` over c) vectorise at any
+    vector width without changing a single operation;
+  * every sum over the batch is a fixed pairwise tree (``tree_dot``): products
+    in a zero-padded scratch row, halved until 16 lanes remain, then the lanes
+    added in order. Zero padding is exact (x + 0 = x);
+  * no transcendental calls: AdamW's bias corrections use ``powi`` (repeated
+    squaring), and the sampler uses only integer hashing and comparisons.
+The data of step s of an instance depend only on (its key, s), and its key
+only on (seed, its own setting, its restart): an instance trains to the same
+bits alone or in a sweep, on any number of threads.
 
 Conventions (the paper's): W is (m, n); h = act_h(W x); x' = act_o(V^T h + b),
 where V = W for the tied models and V = W2^T for the absolute-value model.
@@ -18,13 +33,18 @@ against their closed forms.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numba import njit, prange
 
+LANES = 16           # width of the last level of every batch sum (fixed: part of the result's definition)
+BLOCK = 32           # samples per block when sparse groups are drawn by skipping empty blocks
+DENSE_ABOVE = 0.1    # groups denser than this draw one uniform per sample; sparser ones skip blocks
 _MASK32 = np.uint64(0xFFFFFFFF)
 _INV_2_24 = np.float32(1.0 / 16777216.0)
+_INV_2_32 = 1.0 / 4294967296.0
+_BELOW_ONE = np.float32(1.0 - 2.0**-24)   # largest float32 below 1
+
+_JIT = dict(cache=True, error_model="numpy")   # no fastmath: see the module docstring
 
 
 @njit(inline="always")
@@ -40,12 +60,18 @@ def _hash32(x):
 
 
 @njit(inline="always")
+def _bits(index, k1, k2):
+    """32 random bits: a keyed 2-round hash of ``index``."""
+    return _hash32(_hash32(index ^ k1) ^ k2)
+
+
+@njit(inline="always")
 def _uniform(index, k1, k2):
-    """U[0,1) float32 with 24 random bits: a keyed 2-round hash of ``index``."""
-    return np.float32(_hash32(_hash32(index ^ k1) ^ k2) >> np.uint64(8)) * _INV_2_24
+    """U[0,1) float32 with 24 random bits."""
+    return np.float32(_bits(index, k1, k2) >> np.uint64(8)) * _INV_2_24
 
 
-@njit(cache=True)
+@njit(**_JIT)
 def step_keys(key, counter):
     """Two 32-bit keys for one batch, from an instance key and a batch counter."""
     k1 = _hash32(np.uint64(key) ^ _hash32(np.uint64(counter) * np.uint64(2) + np.uint64(1)))
@@ -53,9 +79,66 @@ def step_keys(key, counter):
     return k1, k2
 
 
-@njit(fastmath=True, cache=True)
-def sample_features(X, density, group_start, group_anti, signed, key, counter):
-    """Fill X (n, B) with one batch of synthetic features.
+@njit(**_JIT)
+def powi(x, k):
+    """x**k for an integer k >= 0 by repeated squaring (float64, exactly the same everywhere)."""
+    result = 1.0
+    base = x
+    while k > 0:
+        if k & 1:
+            result *= base
+        base *= base
+        k >>= 1
+    return result
+
+
+@njit(**_JIT)
+def padded_length(kept):
+    """Length of the zero-padded scratch row a batch sum over ``kept`` samples uses: LANES * 2**q >= kept."""
+    length = LANES
+    while length < kept:
+        length *= 2
+    return length
+
+
+@njit(inline="always")
+def _tree_finish(P, length):
+    """Sum P[:length] (length = LANES * 2**q) by halving, then the LANES lanes in order."""
+    w = length
+    while w > LANES:
+        w >>= 1
+        for c in range(w):
+            P[c] += P[c + w]
+    s = P[0]
+    for lane in range(1, LANES):
+        s += P[lane]
+    return s
+
+
+@njit(inline="always")
+def tree_dot(a, b, P, length):
+    """sum_c a[c] b[c] over a zero-padded row of ``length``, in the fixed tree order."""
+    if length > LANES:
+        half = length >> 1
+        for c in range(half):
+            P[c] = a[c] * b[c] + a[c + half] * b[c + half]
+        return _tree_finish(P, half)
+    for c in range(length):
+        P[c] = a[c] * b[c]
+    return _tree_finish(P, length)
+
+
+@njit(inline="always")
+def tree_sum(a, P, length):
+    """sum_c a[c] over a zero-padded row of ``length``, in the fixed tree order."""
+    for c in range(length):
+        P[c] = a[c]
+    return _tree_finish(P, length)
+
+
+@njit(**_JIT)
+def sample_features(X, density, group_start, group_anti, signed, key, counter, nonzero, cum):
+    """Fill X (n, B) with one batch of synthetic features; nonzero[c] flags non-empty samples.
 
     A group g (features group_start[g] .. group_start[g+1]-1) is active with
     probability density[g]; independently per sample.
@@ -65,66 +148,109 @@ def sample_features(X, density, group_start, group_anti, signed, key, counter):
       * anti-correlated group (group_anti[g] True): exactly one member,
         chosen uniformly, is active.
     ``signed`` maps values to U[-1,1] (the absolute-value task).
-    Implementation: one keyed hash per (group, sample) decides activity; the
-    same uniform, rescaled, is the value (singletons) or picks the member
-    (anti-correlated); correlated members draw their own values.
+    How activity is drawn (both are exact Bernoulli(p) draws):
+      * density p > DENSE_ABOVE: one keyed hash per sample, u ~ U[0,1);
+        active if u < p, and then u / p is its U[0,1) value (branch-free);
+      * sparser groups skip empty blocks: one 32-bit number per block of BLOCK
+        samples decides by inverse CDF whether the block is empty (probability
+        (1-p)^BLOCK) and else where its first active sample is (P(first = j) =
+        (1-p)^j p); the rest of the block is drawn sample by sample. The cost
+        then grows with the number of active entries, not with n.
+    cum (BLOCK + 1,) is float64 scratch.
     """
     n, B = X.shape
     k1, k2 = step_keys(key, counter)
     k3 = _hash32(k1 ^ np.uint64(0x5BD1E995))
+    k4 = _hash32(k2 ^ np.uint64(0x27D4EB2F))
+    for c in range(B):
+        nonzero[c] = False
     G = group_start.shape[0] - 1
     for g in range(G):
         lo = group_start[g]
         size = group_start[g + 1] - lo
-        p = np.float32(density[g])
-        inv_p = np.float32(1.0 / density[g]) if density[g] > 0 else np.float32(0.0)
-        row0 = np.uint64(g * B)
-        if size == 1:
+        p = density[g]
+        row = np.uint64(g) * np.uint64(B)
+        for i in range(lo, lo + size):
             for c in range(B):
-                u = _uniform(row0 + np.uint64(c), k1, k2)
-                v = u * inv_p if u < p else np.float32(0.0)
+                X[i, c] = 0.0
+        if p <= 0.0:
+            continue
+        p32 = np.float32(p)
+        inv_p = np.float32(1.0 / p)
+        if p > DENSE_ABOVE and size == 1:
+            for c in range(B):
+                u = _uniform(row + np.uint64(c), k1, k2)
+                v = min(u * inv_p, _BELOW_ONE) if u < p32 else np.float32(0.0)
+                if p >= 1.0:
+                    v = u
                 if signed and v != 0:
                     v = np.float32(2.0) * v - np.float32(1.0)
                 X[lo, c] = v
-        else:
-            for c in range(B):
-                u = _uniform(row0 + np.uint64(c), k1, k2)
-                active = u < p
-                chosen = lo + min(int(u * inv_p * size), size - 1)
-                for i in range(lo, lo + size):
-                    if active and (not group_anti[g] or i == chosen):
-                        v = _uniform(np.uint64(i * B + c), k3, k2)
-                        if signed:
-                            v = np.float32(2.0) * v - np.float32(1.0)
-                        X[i, c] = v
-                    else:
-                        X[i, c] = np.float32(0.0)
+                nonzero[c] |= v != 0
+            continue
+        if p <= DENSE_ABOVE:
+            cum[0] = 1.0
+            for j in range(BLOCK):
+                cum[j + 1] = cum[j] * (1.0 - p)      # P(the first j samples of a block are inactive)
+        c = 0
+        while c < B:
+            if p > DENSE_ABOVE:                      # dense correlated / anti-correlated group
+                u = _uniform(row + np.uint64(c), k1, k2)
+                if not (u < p32 or p >= 1.0):
+                    c += 1
+                    continue
+            elif c % BLOCK == 0:                     # sparse: skip or enter a block
+                span = min(BLOCK, B - c)
+                r = np.float64(_bits(row + np.uint64(c), k4, k1)) * _INV_2_32
+                if r < cum[span]:
+                    c += span
+                    continue
+                j = 0
+                while r < cum[j + 1]:
+                    j += 1
+                c += j
+            elif not _uniform(row + np.uint64(c), k1, k2) < p32:
+                c += 1
+                continue
+            # sample c is active for group g
+            v = _uniform(row + np.uint64(c), k3, k4)
+            chosen = lo + min(int(v * size), size - 1)
+            for i in range(lo, lo + size):
+                if size > 1 and group_anti[g] and i != chosen:
+                    continue
+                val = v if size == 1 else _uniform(np.uint64(i) * np.uint64(B) + np.uint64(c), k3, k2)
+                X[i, c] = np.float32(2.0) * val - np.float32(1.0) if signed else val
+            nonzero[c] = True
+            c += 1
 
 
-@njit(fastmath=True, cache=True)
-def compact_nonzero_samples(X, Xc, nonzero):
-    """Copy the samples (columns) of X with any non-zero feature into Xc.
+@njit(**_JIT)
+def compact_nonzero_samples(X, Xc, nonzero, index):
+    """Copy the samples (columns) of X with any non-zero feature into Xc, zero-padded.
 
-    Returns the number kept; ``nonzero`` (B,) is scratch. All-zero samples are
-    handled in closed form by the caller: they give h = 0 and x' = act_o(b).
+    Returns kept, the number of non-empty samples; columns kept .. L-1 of Xc
+    are zero, L = padded_length(kept). index (B,) is int64 scratch. All-zero
+    samples are handled in closed form by the caller: they give h = 0 and
+    x' = act_o(b).
     """
     n, B = X.shape
-    nonzero[:] = False
-    for i in range(n):
-        for c in range(B):
-            nonzero[c] |= X[i, c] != 0
     kept = 0
     for c in range(B):
         if nonzero[c]:
-            for i in range(n):
-                Xc[i, kept] = X[i, c]
+            index[kept] = c
             kept += 1
+    length = padded_length(kept)
+    for i in range(n):
+        for t in range(kept):
+            Xc[i, t] = X[i, index[t]]
+        for t in range(kept, length):
+            Xc[i, t] = 0.0
     return kept
 
 
-@njit(fastmath=True, cache=True)
+@njit(**_JIT)
 def loss_and_grads(W, V, b, importance, Xc, kept, n_zero, hidden_relu, output_relu,
-                   signed, tied, gW, gV, gb, H, Hpre, DH, G):
+                   signed, tied, gW, gV, gb, H, Hpre, DH, G, P):
     """Importance-weighted MSE of one batch and its gradients (hand-derived).
 
     Batch = the ``kept`` columns of Xc plus ``n_zero`` all-zero samples.
@@ -133,20 +259,24 @@ def loss_and_grads(W, V, b, importance, Xc, kept, n_zero, hidden_relu, output_re
     Backward: G = dL/dO = 2 I_j (x' - t) act_o'(O) / (B n)
               gb = sum_c G;  gV = H G^T;  DH = (V G) * act_h'(Hpre);  gW += DH X^T.
     For tied models (V is W) both weight gradients land in gW.
-    Scratch shapes: H, Hpre, DH (m, >=kept); G (n, >=kept). Returns the loss.
+    Xc (n, >= L) must be zero in columns kept .. L-1, L = padded_length(kept);
+    scratch H, Hpre, DH (m, >= L); G (n, >= L); P (>= L). Returns the loss.
+    Sums over samples use ``tree_dot`` / ``tree_sum``; sums over features and
+    hidden units run in index order.
     """
     m, n = W.shape
     batch = kept + n_zero
+    length = padded_length(kept)
     scale = np.float32(2.0 / (batch * n))
     loss = 0.0
     for k in range(m):
-        for c in range(kept):
+        for c in range(length):
             Hpre[k, c] = 0.0
         for i in range(n):
             wki = W[k, i]
             for c in range(kept):
                 Hpre[k, c] += wki * Xc[i, c]
-        for c in range(kept):
+        for c in range(length):
             h = Hpre[k, c]
             H[k, c] = h if (h > 0 or not hidden_relu) else np.float32(0.0)
     for j in range(n):
@@ -159,42 +289,39 @@ def loss_and_grads(W, V, b, importance, Xc, kept, n_zero, hidden_relu, output_re
             vkj = V[k, j]
             for c in range(kept):
                 g[c] += vkj * H[k, c]
-        gsum = np.float32(0.0)
-        lsum = np.float32(0.0)
         for c in range(kept):
             o = g[c]
             t = abs(Xc[j, c]) if signed else Xc[j, c]
             if output_relu and o <= 0:
                 d = -t
-                gd = np.float32(0.0)
+                g[c] = np.float32(0.0)
             else:
                 d = o - t
-                gd = sc * d
-            lsum += d * d
-            g[c] = gd
-            gsum += gd
+                g[c] = sc * d
+            P[c] = d * d
+        for c in range(kept, length):
+            g[c] = 0.0
+            P[c] = 0.0
+        lsum = _tree_finish(P, length)
+        gsum = tree_sum(g, P, length)
         out_zero = bj if (bj > 0 or not output_relu) else np.float32(0.0)
         gb[j] = gsum + n_zero * sc * out_zero
         loss += importance[j] * (lsum + n_zero * out_zero * out_zero)
     for k in range(m):
-        for c in range(kept):
+        for c in range(length):
             DH[k, c] = 0.0
         for j in range(n):
-            acc = np.float32(0.0)
             vkj = V[k, j]
             for c in range(kept):
-                acc += H[k, c] * G[j, c]
                 DH[k, c] += vkj * G[j, c]
-            gV[k, j] = acc
+            gV[k, j] = tree_dot(H[k], G[j], P, length)
         if hidden_relu:
             for c in range(kept):
                 if Hpre[k, c] <= 0:
                     DH[k, c] = 0.0
     for k in range(m):
         for i in range(n):
-            acc = np.float32(0.0)
-            for c in range(kept):
-                acc += DH[k, c] * Xc[i, c]
+            acc = tree_dot(DH[k], Xc[i], P, length)
             if tied:
                 gW[k, i] = gV[k, i] + acc
             else:
@@ -202,33 +329,45 @@ def loss_and_grads(W, V, b, importance, Xc, kept, n_zero, hidden_relu, output_re
     return loss / (batch * n)
 
 
-@njit(cache=True)
+@njit(**_JIT)
 def _workspace(n, m, batch_size):
-    """Per-thread scratch: batch X, compacted Xc, flags, H, Hpre, DH, G and the gradients."""
-    return (np.empty((n, batch_size), np.float32), np.empty((n, batch_size), np.float32),
-            np.empty(batch_size, np.bool_), np.empty((m, batch_size), np.float32),
-            np.empty((m, batch_size), np.float32), np.empty((m, batch_size), np.float32),
-            np.empty((n, batch_size), np.float32), np.empty((m, n), np.float32),
-            np.empty((m, n), np.float32), np.empty(n, np.float32))
+    """Per-thread scratch: X, flags, index, cum, Xc, H, Hpre, DH, G, P and the gradients gW, gV, gb."""
+    L = padded_length(batch_size)
+    return (np.zeros((n, batch_size), np.float32), np.zeros(batch_size, np.bool_),
+            np.zeros(batch_size, np.int64), np.zeros(BLOCK + 1, np.float64),
+            np.zeros((n, L), np.float32), np.zeros((m, L), np.float32), np.zeros((m, L), np.float32),
+            np.zeros((m, L), np.float32), np.zeros((n, L), np.float32), np.zeros(L, np.float32),
+            np.zeros((m, n), np.float32), np.zeros((m, n), np.float32), np.zeros(n, np.float32))
 
 
-@njit(fastmath=True, cache=True)
+@njit(**_JIT)
 def adamw_update(param, grad, exp_avg, exp_avg_sq, step, lr, weight_decay, beta1, beta2, eps):
     """In-place AdamW step on a flat view, the same arithmetic as torch.optim.AdamW."""
-    bias1 = 1.0 - beta1 ** step
-    bias2 = 1.0 - beta2 ** step
+    bias1 = 1.0 - powi(beta1, step)
+    bias2 = 1.0 - powi(beta2, step)
     step_size = lr / bias1
-    sqrt_bias2 = math.sqrt(bias2)
+    sqrt_bias2 = np.sqrt(bias2)
     decay = np.float32(1.0 - lr * weight_decay)
     for i in range(param.shape[0]):
         g = grad[i]
         param[i] *= decay
         exp_avg[i] = beta1 * exp_avg[i] + (1.0 - beta1) * g
         exp_avg_sq[i] = beta2 * exp_avg_sq[i] + (1.0 - beta2) * g * g
-        param[i] -= step_size * exp_avg[i] / (math.sqrt(exp_avg_sq[i]) / sqrt_bias2 + eps)
+        param[i] -= step_size * exp_avg[i] / (np.sqrt(exp_avg_sq[i]) / sqrt_bias2 + eps)
 
 
-@njit(parallel=True, fastmath=True, cache=True)
+@njit(**_JIT)
+def _batch_loss(w, v, bias, imp, density, group_start, group_anti, key, counter, flags, ws):
+    """Draw batch ``counter`` of one instance and return its loss; gradients land in ws."""
+    X, nonzero, index, cum, Xc, H, Hpre, DH, G, P, gW, gV, gb = ws
+    hidden_relu, output_relu, signed, tied = flags
+    sample_features(X, density, group_start, group_anti, signed, key, counter, nonzero, cum)
+    kept = compact_nonzero_samples(X, Xc, nonzero, index)
+    return loss_and_grads(w, v, bias, imp, Xc, kept, X.shape[1] - kept, hidden_relu, output_relu,
+                          signed, tied, gW, gV, gb, H, Hpre, DH, G, P)
+
+
+@njit(parallel=True, **_JIT)
 def train_steps(W, V, b, state, importance, density, group_start, group_anti, keys,
                 schedule, first_step, n_steps, batch_size, lr, weight_decay,
                 hidden_relu, output_relu, signed, tied, mean_loss):
@@ -242,8 +381,10 @@ def train_steps(W, V, b, state, importance, density, group_start, group_anti, ke
     mean_loss (I,) receives the mean training loss over these steps.
     """
     n_inst, m, n = W.shape
+    flags = (hidden_relu, output_relu, signed, tied)
     for t in prange(schedule.shape[0]):
-        X, Xc, nonzero, H, Hpre, DH, G, gW, gV, gb = _workspace(n, m, batch_size)
+        ws = _workspace(n, m, batch_size)
+        gW, gV, gb = ws[10], ws[11], ws[12]
         for slot in range(schedule.shape[1]):
             inst = schedule[t, slot]
             if inst < 0:
@@ -255,11 +396,8 @@ def train_steps(W, V, b, state, importance, density, group_start, group_anti, ke
             total = 0.0
             for s in range(n_steps):
                 step = first_step + s + 1
-                sample_features(X, density[inst], group_start, group_anti, signed, keys[inst], step)
-                kept = compact_nonzero_samples(X, Xc, nonzero)
-                total += loss_and_grads(w, v, bias, importance[inst], Xc, kept, batch_size - kept,
-                                        hidden_relu, output_relu, signed, tied,
-                                        gW, gV, gb, H, Hpre, DH, G)
+                total += _batch_loss(w, v, bias, importance[inst], density[inst], group_start,
+                                     group_anti, keys[inst], step, flags, ws)
                 adamw_update(w.reshape(m * n), gW.reshape(m * n), st[0, : m * n], st[1, : m * n],
                              step, lr, weight_decay, 0.9, 0.999, 1e-8)
                 if not tied:
@@ -269,24 +407,22 @@ def train_steps(W, V, b, state, importance, density, group_start, group_anti, ke
             mean_loss[inst] = total / max(n_steps, 1)
 
 
-@njit(parallel=True, fastmath=True, cache=True)
+@njit(parallel=True, **_JIT)
 def evaluate(W, V, b, importance, density, group_start, group_anti, keys, schedule,
              n_batches, batch_size, hidden_relu, output_relu, signed, tied, out_loss):
     """Mean loss of every instance over ``n_batches`` fresh batches (no update)."""
     n_inst, m, n = W.shape
+    flags = (hidden_relu, output_relu, signed, tied)
     for t in prange(schedule.shape[0]):
-        X, Xc, nonzero, H, Hpre, DH, G, gW, gV, gb = _workspace(n, m, batch_size)
+        ws = _workspace(n, m, batch_size)
         for slot in range(schedule.shape[1]):
             inst = schedule[t, slot]
             if inst < 0:
                 continue
             total = 0.0
             for s in range(n_batches):
-                sample_features(X, density[inst], group_start, group_anti, signed, keys[inst], s + 1)
-                kept = compact_nonzero_samples(X, Xc, nonzero)
-                total += loss_and_grads(W[inst], V[inst], b[inst], importance[inst], Xc, kept,
-                                        batch_size - kept, hidden_relu, output_relu, signed, tied,
-                                        gW, gV, gb, H, Hpre, DH, G)
+                total += _batch_loss(W[inst], V[inst], b[inst], importance[inst], density[inst],
+                                     group_start, group_anti, keys[inst], s + 1, flags, ws)
             out_loss[inst] = total / max(n_batches, 1)
 
 

@@ -18,6 +18,7 @@ and runs on any torch device, CUDA included.
 """
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 
@@ -63,13 +64,33 @@ def _initial_weights(cfg: TrainConfig, n_settings: int):
     return W, (W2 if not model_spec(cfg.model).tied else None)
 
 
-def _stream_keys(cfg: TrainConfig, n_settings: int, purpose: int, per_restart: bool) -> np.ndarray:
-    keys = []
-    for s in range(n_settings):
-        for r in range(cfg.n_seeds):
-            rng = np.random.default_rng([cfg.seed, s, r if per_restart else 0, purpose])
-            keys.append(rng.integers(0, 2**32))
-    return np.array(keys, dtype=np.uint64)
+def _setting_key(cfg: TrainConfig, groups: FeatureGroups, sparsity: np.ndarray,
+                 importance: np.ndarray, restart: int, purpose: int) -> int:
+    """A 32-bit data-stream key that depends only on (seed, this setting, restart, purpose).
+
+    The setting enters through the float32 bytes of its sparsity and importance
+    rows and its feature groups, so an instance's data never depend on its
+    position in a sweep or on which other settings share the call.
+    """
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(np.ascontiguousarray(sparsity, dtype=np.float32).tobytes())
+    digest.update(np.ascontiguousarray(importance, dtype=np.float32).tobytes())
+    digest.update(repr(groups.to_dict()).encode())
+    words = np.frombuffer(digest.digest(), dtype=np.uint32)
+    rng = np.random.default_rng([cfg.seed, restart, purpose, *map(int, words)])
+    return int(rng.integers(0, 2**32))
+
+
+def _stream_keys(cfg: TrainConfig, groups: FeatureGroups, sparsity: np.ndarray, importance: np.ndarray,
+                 purpose: int, per_restart: bool) -> np.ndarray:
+    """(I,) uint64 keys, one per instance (rows of sparsity / importance, setting-major).
+
+    per_restart=False gives every restart of a setting the same stream (common
+    random numbers for comparing restarts).
+    """
+    restarts = np.tile(np.arange(cfg.n_seeds), len(sparsity) // cfg.n_seeds)
+    return np.array([_setting_key(cfg, groups, s, imp, int(r) if per_restart else 0, purpose)
+                     for s, imp, r in zip(sparsity, importance, restarts)], dtype=np.uint64)
 
 
 def train(n_features: int, n_hidden: int, model: str = "relu_output", sparsity=0.0,
@@ -194,19 +215,23 @@ class _NumbaTrainer(_Trainer):
         import numba
         self.cfg, self.spec = cfg, model_spec(cfg.model)
         self.importance = importance.astype(np.float32)
-        self.density = groups.group_density(sparsity).astype(np.float64)
+        # the kernels see float32-rounded densities, so a run depends only on float32 settings
+        self.density = groups.group_density(sparsity).astype(np.float32).astype(np.float64)
         self.starts, self.anti = groups.starts, groups.anti
         self.W = np.ascontiguousarray(W0)
         self.V = self.W if self.spec.tied else np.ascontiguousarray(W2_0.transpose(0, 2, 1))
         self.b = np.zeros_like(self.importance)
         size = cfg.n_hidden * cfg.n_features + cfg.n_features
         self.adam = np.zeros((len(self.W), 6, size), np.float32)
-        self.train_keys = _stream_keys(cfg, n_settings, purpose=1, per_restart=True)
-        self.eval_keys = _stream_keys(cfg, n_settings, purpose=2, per_restart=False)
+        self.train_keys = _stream_keys(cfg, groups, sparsity, importance, purpose=1, per_restart=True)
+        self.eval_keys = _stream_keys(cfg, groups, sparsity, importance, purpose=2, per_restart=False)
         n_threads = threads or numba.get_num_threads()
-        # cost of an instance ~ sampling (n per sample) + compute on non-empty samples
+        # cost of an instance ~ drawing its active entries + compute on its non-empty samples
+        sizes = np.asarray(groups.sizes, np.float64)
+        entries = (self.density * sizes).sum(axis=1)
         nonempty = 1.0 - np.prod(1.0 - self.density, axis=1)
-        cost = cfg.n_features * (0.2 + nonempty * cfg.n_hidden * (2 if self.spec.tied else 3))
+        work = cfg.n_features * cfg.n_hidden * (5 if self.spec.tied else 6)
+        cost = 0.1 * cfg.n_features + entries + nonempty * work
         self.schedule = kernels.balanced_schedule(cost, n_threads)
 
     def _flags(self):

@@ -1,0 +1,120 @@
+"""Same bits on every machine: instruction sets, compile caches, threads, neighbours in a sweep.
+
+The cross-CPU test trains every model kind in fresh subprocesses whose numba
+kernels are compiled for the host CPU, for AVX2 ('haswell', when the host has
+it) and for baseline x86-64 ('generic'), each with its own compile cache, with
+torch's and numpy's SIMD dispatch lowered to match; then once more from the
+host's now-warm cache. All must print the same fingerprints.
+"""
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import tmslab
+
+SCRIPT = Path(__file__).parent / "portability" / "fingerprint.py"
+NO_AVX512 = "X86_V4 AVX512F AVX512CD AVX512_SKX AVX512_CLX AVX512_CNL AVX512_ICL AVX512_SPR"
+
+
+def _cpu_flags() -> set[str]:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("flags"):
+                return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def _builds(tmp_path: Path) -> dict[str, dict[str, str]]:
+    builds = {"host": {}}
+    if platform.machine() in ("x86_64", "AMD64"):
+        if "avx2" in _cpu_flags():
+            builds["avx2"] = {"NUMBA_CPU_NAME": "haswell", "ATEN_CPU_CAPABILITY": "avx2",
+                              "NPY_DISABLE_CPU_FEATURES": NO_AVX512}
+        builds["baseline"] = {"NUMBA_CPU_NAME": "generic", "ATEN_CPU_CAPABILITY": "default",
+                              "NPY_DISABLE_CPU_FEATURES": NO_AVX512 + " X86_V3 AVX2 FMA3 AVX F16C"}
+    for name, env in builds.items():
+        env["NUMBA_CACHE_DIR"] = str(tmp_path / f"cache-{name}")
+    return builds
+
+
+def _run(env_extra: dict[str, str]) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("NUMBA_CPU_NAME", "ATEN_CPU_CAPABILITY", "NPY_DISABLE_CPU_FEATURES", "NUMBA_CACHE_DIR")}
+    env.update(env_extra, TMSLAB_PROGRESS="0", NUMBA_NUM_THREADS="2")
+    return subprocess.Popen([sys.executable, str(SCRIPT)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def _collect(proc: subprocess.Popen) -> str:
+    out, err = proc.communicate(timeout=900)
+    assert proc.returncode == 0, err[-3000:]
+    return out
+
+
+@pytest.mark.slow
+def test_same_bits_on_every_instruction_set_fresh_and_cached(tmp_path):
+    builds = _builds(tmp_path)
+    procs = {name: _run(env) for name, env in builds.items()}        # fresh compiles, in parallel
+    fresh = {name: _collect(p) for name, p in procs.items()}
+    cached = _collect(_run(builds["host"]))                          # the host build again, from its cache
+    assert any((tmp_path / "cache-host").rglob("*.nbi")), "the host build wrote no compile cache"
+    lines = fresh["host"].splitlines()
+    assert len(lines) == 5
+    for name, out in fresh.items():
+        assert out == fresh["host"], f"build {name!r} differs from the host build:\n{out}\nvs\n{fresh['host']}"
+    assert cached == fresh["host"], "loading the kernels from the compile cache changed the results"
+
+
+def _train(**kw):
+    base = dict(n_features=6, n_hidden=2, steps=200, batch_size=256, eval_samples=2048, progress=False)
+    base.update(kw)
+    return tmslab.train(**base)
+
+
+def test_instance_depends_only_on_its_own_setting():
+    alone = _train(sparsity=[0.9], n_seeds=2)
+    sweep = _train(sparsity=[0.0, 0.5, 0.9, 0.9], n_seeds=2)
+    reversed_ = _train(sparsity=[0.9, 0.5, 0.0], n_seeds=2)
+    for run, first in ((sweep, 4), (sweep, 6), (reversed_, 0)):
+        assert torch.equal(run.W[first:first + 2], alone.W)
+        assert torch.equal(run.b[first:first + 2], alone.b)
+        assert torch.equal(run.final_loss[first:first + 2], alone.final_loss)
+    # the two restarts differ from each other, and a different setting differs
+    assert not torch.equal(alone.W[0], alone.W[1])
+    assert not torch.equal(sweep.W[0], sweep.W[4])
+
+
+def test_results_do_not_depend_on_threads_or_chunking():
+    one = _train(sparsity=[0.0, 0.8, 0.99], n_seeds=3, threads=1)
+    two = _train(sparsity=[0.0, 0.8, 0.99], n_seeds=3, threads=2, log_every=7)
+    assert torch.equal(one.W, two.W) and torch.equal(one.b, two.b)
+    assert torch.equal(one.final_loss, two.final_loss)
+
+
+def test_sparse_block_sampler_matches_the_distribution():
+    """Groups below DENSE_ABOVE skip empty blocks: activity rate and values stay exact."""
+    from tmslab import kernels
+    from tmslab.data import FeatureGroups
+    g = FeatureGroups.independent(4)
+    B = 200_000
+    X = np.zeros((4, B), np.float32)
+    nonzero = np.zeros(B, np.bool_)
+    density = np.array([0.1, 0.03, 0.001, 0.0999])
+    kernels.sample_features(X, density, g.starts, g.anti, False, 3, 1, nonzero, np.zeros(kernels.BLOCK + 1))
+    rate = (X != 0).mean(1)
+    np.testing.assert_allclose(rate, density, rtol=0.05)
+    v = X[0][X[0] != 0]
+    assert v.mean() == pytest.approx(0.5, abs=0.01) and v.var() == pytest.approx(1 / 12, abs=0.003)
+    # positions inside a block are uniform: the first sample of a block is not favoured
+    active = (X[1] != 0).reshape(-1, kernels.BLOCK).mean(0)
+    assert active.max() / active.min() < 1.6
