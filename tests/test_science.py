@@ -1,4 +1,4 @@
-"""The paper's robust outcomes, reproduced with small budgets (paper.md E1, E2)."""
+"""The paper's robust outcomes, reproduced with small budgets (docs/references.md, E1 and E2)."""
 import numpy as np
 import torch
 

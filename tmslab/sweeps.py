@@ -1,7 +1,7 @@
 """Lessons 03-04: what a sparsity sweep of n = 20 features in m = 5 dimensions shows.
 
 Summaries of trained instances (W (m, n) or (I, m, n), b (n,) or (I, n)) and
-the reference's checkable outcomes (paper.md E1, E2) to print next to them.
+the reference replication's checkable outcomes (docs/references.md, E1 and E2) to print next to them.
 
   * ``linear_checks``: the linear model's solution (E2): the top-m features
     get ||W_i|| ~ 1 and an identity block in W^T W, the rest ||W_i|| ~ 0 and
@@ -23,7 +23,7 @@ from .validation import as_array, as_weights, check_float, check_int
 #: The sweep of the paper's n = 20, m = 5 figure (densities 1 - S).
 DENSITIES = (1.0, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001)
 
-#: paper.md E2, "verified on CPU" (3 single seeds per density, ReLU output model):
+#: The reference replication of E2 (docs/references.md#e2; 3 single seeds per density, ReLU output model):
 #: density -> (#represented per seed, #in superposition, ||W||_F^2, minimum count the reference asserts)
 REFERENCE_E2_RELU = {
     1.0: ("5,5,5", "0", "5.00", 5),
@@ -35,11 +35,11 @@ REFERENCE_E2_RELU = {
     0.001: ("14,12,14", "12-14", "14.7-15.2", None),
 }
 
-#: paper.md E1, n = 5, m = 2, I_i = 0.9^i, 10 seeds each: sparsity S ->
+#: The reference replication of E1 (docs/references.md#e1), n = 5, m = 2, I_i = 0.9^i, 10 seeds each: S ->
 #: (seeds with the paper's geometry, loss of the lowest-loss seed)
 REFERENCE_E1 = {0.0: ("10/10", 0.0364), 0.8: ("1/10", 0.01205), 0.9: ("3/10", 0.00420)}
 
-#: Tolerances of paper.md E2's suggested checks for the linear model.
+#: Tolerances of the E2 checks for the linear model (docs/references.md#e2).
 LINEAR_TOLERANCES = {"top_norm": 0.05, "other_norm": 0.05, "identity": 0.05, "bias": 0.02}
 
 
@@ -54,7 +54,7 @@ def _instance(W, b):
 
 
 def linear_checks(W, b, density: float, n_top: int | None = None) -> dict:
-    """Measure a linear model's solution against paper.md E2 (W (m, n), b (n,)).
+    """Measure a linear model's solution against the E2 checks (docs/references.md#e2; W (m, n), b (n,)).
 
     density: 1 - S in [0, 1]; n_top: how many features should be learned
     (default m). Returns the measured numbers and ``passed`` (dict of bools):
