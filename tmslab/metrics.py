@@ -10,7 +10,7 @@ import math
 
 import torch
 
-from .validation import as_weights, check_float
+from .validation import as_weights, check_float, check_int
 
 _EPS = 1e-6
 
@@ -59,10 +59,15 @@ def feature_dimensionality(W) -> torch.Tensor:
 
 
 def dimensions_per_feature(W) -> torch.Tensor:
-    """D* = m / ||W||_F^2 (...,): hidden dimensions per embedded feature."""
+    """D* = m / ||W||_F^2 (...,): hidden dimensions per embedded feature.
+
+    ||W||_F^2 = sum_i ||W_i||^2 counts the embedded features (each learned one
+    has ||W_i|| about 1). A W with no embedded feature at all (W = 0) gives
+    D* = inf: its m dimensions are shared by zero features.
+    """
     W = as_weights("W", W)
     frob = (W**2).sum(dim=(-2, -1))
-    return W.shape[-2] / frob.clamp_min(_EPS)
+    return torch.where(frob > 0, W.shape[-2] / frob, torch.full_like(frob, math.inf))
 
 
 def represented(W, threshold: float = 0.5) -> torch.Tensor:
@@ -118,10 +123,10 @@ def johnson_lindenstrauss_count(m: int, epsilon: float, n_candidates: int = 2000
     A small experiment behind the Johnson-Lindenstrauss intuition: the number
     of nearly orthogonal directions grows like exp(C m epsilon^2), far beyond m.
     """
-    from .validation import check_int
     m = check_int("m", m, 1, 10_000)
     epsilon = check_float("epsilon", epsilon, 0.0, 1.0, low_open=True)
     n_candidates = check_int("n_candidates", n_candidates, 1, 1_000_000)
+    seed = check_int("seed", seed, 0, 2**63 - 1)
     gen = torch.Generator().manual_seed(seed)
     candidates = torch.randn(n_candidates, m, generator=gen, dtype=torch.float64)
     candidates /= candidates.norm(dim=1, keepdim=True)
@@ -135,5 +140,12 @@ def johnson_lindenstrauss_count(m: int, epsilon: float, n_candidates: int = 2000
 
 
 def jl_lower_bound(m: int, epsilon: float) -> float:
-    """exp(m epsilon^2 / 4): a textbook-style count of directions with pairwise |cos| < epsilon."""
-    return math.exp(m * epsilon**2 / 4)
+    """exp(m epsilon^2 / 4): a textbook-style count of directions with pairwise |cos| < epsilon.
+
+    m: an integer in [1, 100000]; epsilon in (0, 1]. Returns ``math.inf`` when the
+    count exceeds the float range (m epsilon^2 / 4 > 709).
+    """
+    m = check_int("m", m, 1, 100_000)
+    epsilon = check_float("epsilon", epsilon, 0.0, 1.0, low_open=True)
+    exponent = m * epsilon**2 / 4
+    return math.exp(exponent) if exponent < 709.0 else math.inf

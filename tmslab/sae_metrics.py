@@ -16,6 +16,7 @@ Codes c have shape (N, ..., d) (samples first):
 """
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from .validation import as_weights, check_float
@@ -51,18 +52,32 @@ def max_cosines(features, dictionary) -> torch.Tensor:
 
 
 def _mask(max_cos: torch.Tensor, which) -> torch.Tensor:
+    """Select features by ``which``: None (all), a bool mask (n,), or a list of distinct indices in [0, n)."""
     if which is None:
         return max_cos
-    keep = torch.as_tensor(which, dtype=torch.bool)
-    if keep.shape != max_cos.shape[-1:]:
-        raise ValueError(f"which must be a bool mask of shape ({max_cos.shape[-1]},), got {tuple(keep.shape)}")
-    if not keep.any():
-        raise ValueError("which must select at least one feature")
-    return max_cos[..., keep]
+    n = max_cos.shape[-1]
+    try:
+        sel = torch.as_tensor(np.asarray(which.detach().cpu() if isinstance(which, torch.Tensor) else which))
+    except (TypeError, ValueError, RuntimeError):
+        raise ValueError(f"which must be a bool mask of shape ({n},) or a list of feature indices, "
+                         f"got {type(which).__name__}") from None
+    if sel.dtype == torch.bool:
+        if sel.shape != (n,):
+            raise ValueError(f"which must be a bool mask of shape ({n},), got shape {tuple(sel.shape)}")
+        if not sel.any():
+            raise ValueError("which must select at least one feature")
+        return max_cos[..., sel]
+    if sel.is_floating_point() or sel.is_complex() or sel.dim() != 1 or sel.numel() == 0:
+        raise ValueError(f"which must be a bool mask of shape ({n},) or a non-empty list of integer "
+                         f"feature indices, got dtype {sel.dtype} and shape {tuple(sel.shape)}")
+    if (sel < 0).any() or (sel >= n).any() or len(sel.unique()) != len(sel):
+        raise ValueError(f"which must list distinct feature indices in [0, {n - 1}], got {sel.tolist()}")
+    return max_cos[..., sel.long()]
 
 
 def mmcs(features, dictionary, which=None) -> torch.Tensor:
-    """Mean max cosine similarity (...,) over the features (or those selected by the bool mask ``which``)."""
+    """Mean max cosine similarity (...,) over the features, or over those ``which`` selects
+    (a bool mask of shape (n,) or a list of feature indices)."""
     return _mask(max_cosines(features, dictionary), which).mean(-1)
 
 

@@ -26,10 +26,16 @@ def check_int(name: str, value, minimum: int, maximum: int | None = None) -> int
 
 def check_float(name: str, value, low: float, high: float = math.inf,
                 low_open: bool = False) -> float:
-    """A finite real number in [low, high] (or (low, high] when ``low_open``)."""
+    """A finite real number in [low, high] (or (low, high] when ``low_open``).
+
+    Strings and booleans are refused (``float("1e-3")`` would otherwise let a
+    typo through); numpy scalars and one-element tensors are accepted.
+    """
+    if isinstance(value, (str, bytes, bool, np.bool_)):
+        raise ValueError(f"{name} must be a number, got {value!r}")
     try:
         x = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RuntimeError):
         raise ValueError(f"{name} must be a number, got {value!r}") from None
     bad = not math.isfinite(x) or x > high or x < low or (low_open and x == low)
     if bad:
@@ -96,3 +102,51 @@ def as_weights(name: str, W, min_dims: int = 2, n_features: int | None = None) -
     if not torch.isfinite(W).all():
         raise ValueError(f"{name} must not contain NaN or infinity")
     return W
+
+
+def check_device(name: str, device) -> str:
+    """A torch device that exists here, as a string; every CPU spelling becomes 'cpu'.
+
+    None, 'cpu', 'cpu:0' and ``torch.device('cpu')`` all give 'cpu' (the numba
+    backend). 'cuda', 'cuda:1', 'mps', 'xpu' are checked against what this torch
+    build and machine provide, so a missing GPU is a ValueError here rather
+    than an AssertionError deep inside torch.
+    """
+    if device is None:
+        return "cpu"
+    if not isinstance(device, (str, torch.device)):
+        raise ValueError(f"{name} must be a device string such as 'cpu' or 'cuda', got "
+                         f"{type(device).__name__}")
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, ValueError, TypeError):
+        raise ValueError(f"{name} must be 'cpu' or an accelerator such as 'cuda', 'cuda:0' or 'mps', "
+                         f"got {device!r}") from None
+    if dev.type == "cpu":
+        return "cpu"
+    if dev.type not in ("cuda", "mps", "xpu"):
+        raise ValueError(f"{name} must be 'cpu', 'cuda', 'mps' or 'xpu' (with an optional index), "
+                         f"got {device!r}")
+    backend = getattr(torch, dev.type, None) if dev.type != "mps" else torch.backends.mps
+    available = bool(backend is not None and backend.is_available())
+    if not available:
+        raise ValueError(f"{name}={str(device)!r}, but this torch build ({torch.__version__}) has no "
+                         f"usable {dev.type} device here; use device='cpu'")
+    if dev.index is not None and dev.type != "mps":
+        count = backend.device_count()
+        if dev.index >= count:
+            raise ValueError(f"{name}={str(device)!r}, but only {count} {dev.type} device(s) exist "
+                             f"(indices 0..{count - 1})")
+    return str(dev)
+
+
+def check_threads(name: str, threads) -> int | None:
+    """None (numba's default) or an integer in [1, numba.config.NUMBA_NUM_THREADS]."""
+    if threads is None:
+        return None
+    import numba
+    limit = int(numba.config.NUMBA_NUM_THREADS)
+    if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)):
+        raise TypeError(f"{name} must be None or an integer in [1, {limit}], got "
+                        f"{type(threads).__name__} {threads!r}")
+    return check_int(name, threads, 1, limit)
