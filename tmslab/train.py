@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -29,9 +30,17 @@ from . import kernels
 from .data import FeatureGroups, check_importance, check_sparsity, sample_features
 from .models import forward, model_spec, target, weighted_mse
 from .run import Run, TrainConfig
-from .validation import check_choice, check_float, check_int
+from .validation import check_choice, check_device, check_float, check_int, check_threads
 
 _MAX_STEPS = 10_000_000
+MAX_IMPORTANCE = 1e6          # importance entries in (0, 1e6]: I (x' - x)^2 and its gradients stay finite in float32
+DEFAULT_MAX_MEMORY_GB = 4.0   # resource guard, overridden by max_memory_gb= or TMSLAB_MAX_MEMORY_GB
+DEFAULT_MAX_HOURS = 1.0       # resource guard, overridden by max_hours= or TMSLAB_MAX_HOURS
+CHUNK_SECONDS = 0.5           # training runs in chunks of about this long: Ctrl-C waits for one chunk
+
+
+class TrainingDiverged(ValueError):
+    """Training produced NaN or infinity; the message names the settings that caused it."""
 
 
 def _progress_enabled(progress) -> bool:
@@ -98,7 +107,8 @@ def train(n_features: int, n_hidden: int, model: str = "relu_output", sparsity=0
           lr: float = 1e-3, seed: int = 0, progress: bool | None = None,
           feature_groups: FeatureGroups | None = None, weight_decay: float = 0.01,
           eval_samples: int = 32_768, log_every: int = 100, history_every: int = 0,
-          backend: str = "auto", device: str | None = None, threads: int | None = None) -> Run:
+          backend: str = "auto", device: str | None = None, threads: int | None = None,
+          max_memory_gb: float | None = None, max_hours: float | None = None) -> Run:
     """Train every (setting, restart) instance and return a ``Run``.
 
     n_features (n) and n_hidden (m): model sizes, n >= 1, m >= 1.
@@ -111,43 +121,47 @@ def train(n_features: int, n_hidden: int, model: str = "relu_output", sparsity=0
     feature_groups: correlated / anti-correlated blocks (default: all independent).
     eval_samples: fresh samples for ``final_loss`` (the same data for every restart).
     log_every: steps per entry of ``loss_history``; history_every > 0 also stores W.
-    backend: 'auto' (numba on CPU, torch elsewhere), 'numba' or 'torch'; device: torch device.
+    backend: 'auto' (numba on CPU, torch elsewhere), 'numba' or 'torch'.
+    device: None or 'cpu' (any CPU spelling, e.g. 'cpu:0', means 'cpu'), or an available
+    accelerator ('cuda', 'cuda:1', 'mps'); threads: None or 1..numba.config.NUMBA_NUM_THREADS.
+    lr * weight_decay must be <= 1 (AdamW multiplies every weight by 1 - lr * weight_decay
+    per step); importance entries must be <= 1e6 (``MAX_IMPORTANCE``).
+
+    Resource guard: memory and time are estimated before anything is allocated
+    (``estimate_resources``); a request above ``max_memory_gb`` (default 4, or the
+    TMSLAB_MAX_MEMORY_GB environment variable) or ``max_hours`` (default 1, or
+    TMSLAB_MAX_HOURS) is refused with the estimate in the message. Training runs
+    in chunks of at most ``CHUNK_SECONDS`` (0.5 s by the cost model, but at least one
+    step), so Ctrl-C stops it within about a second; chunking never changes results.
+    A run whose loss or weights become NaN or infinite raises ``TrainingDiverged``
+    (a ValueError) naming lr, weight_decay, the importance scale and the instances.
     """
-    n = check_int("n_features", n_features, 1, 100_000)
-    m = check_int("n_hidden", n_hidden, 1, 100_000)
-    spec = model_spec(model)
-    n_seeds = check_int("n_seeds", n_seeds, 1, 100_000)
-    steps = check_int("steps", steps, 0, _MAX_STEPS)
-    batch_size = check_int("batch_size", batch_size, 1, 1_000_000)
-    lr = check_float("lr", lr, 0.0, 10.0, low_open=True)
-    weight_decay = check_float("weight_decay", weight_decay, 0.0, 1.0)
-    seed = check_int("seed", seed, 0, 2**63 - 1)
-    eval_samples = check_int("eval_samples", eval_samples, 1, 100_000_000)
-    log_every = check_int("log_every", log_every, 1)
-    history_every = check_int("history_every", history_every, 0)
     check_choice("backend", backend, ("auto", "numba", "torch"))
-    device = str(device or "cpu")
+    device = check_device("device", device)
+    threads = check_threads("threads", threads)
     if backend == "auto":
         backend = "numba" if device == "cpu" else "torch"
-    if backend == "numba" and device != "cpu":
-        raise ValueError(f"backend 'numba' runs on device 'cpu' only, got device={device!r}")
+    cfg = check_config(dict(n_features=n_features, n_hidden=n_hidden, model=model, steps=steps,
+                            batch_size=batch_size, lr=lr, weight_decay=weight_decay, n_seeds=n_seeds,
+                            seed=seed, eval_samples=eval_samples, log_every=log_every,
+                            history_every=history_every, backend=backend, device=device))
+    n, n_seeds = cfg.n_features, cfg.n_seeds
     groups = feature_groups or FeatureGroups.independent(n)
     if not isinstance(groups, FeatureGroups) or groups.n_features != n:
         raise ValueError(f"feature_groups must be a FeatureGroups covering n_features={n} features")
     S, I_ = _broadcast_settings(check_sparsity(sparsity, n), check_importance(importance, n))
+    check_importance_scale(I_)
     groups.group_density(S)  # checks equal sparsity inside every group
 
-    cfg = TrainConfig(n_features=n, n_hidden=m, model=spec.name, steps=steps, batch_size=batch_size,
-                      lr=lr, weight_decay=weight_decay, n_seeds=n_seeds, seed=seed,
-                      eval_samples=eval_samples, log_every=log_every, history_every=history_every,
-                      backend=backend, device=device)
     n_settings = S.shape[0]
     sparsity_i = np.repeat(S, n_seeds, axis=0)
     importance_i = np.repeat(I_, n_seeds, axis=0)
+    estimate = estimate_resources(cfg, sparsity_i, groups, threads)
+    check_resources(estimate, max_memory_gb, max_hours)
     W0, W2_0 = _initial_weights(cfg, n_settings)
     trainer = _NumbaTrainer if backend == "numba" else _TorchTrainer
     state = trainer(cfg, groups, sparsity_i, importance_i, W0, W2_0, n_settings, threads)
-    history = state.fit(_progress_enabled(progress))
+    history = state.fit(_progress_enabled(progress), estimate.chunk_steps)
     final_loss = state.evaluate()
     W, b, W2 = state.weights()
     return Run(config=cfg, W=W, b=b, W2=W2, final_loss=final_loss,
@@ -157,19 +171,216 @@ def train(n_features: int, n_hidden: int, model: str = "relu_output", sparsity=0
                restart=torch.arange(n_seeds).repeat(n_settings), groups=groups, **history)
 
 
-def _chunks(cfg: TrainConfig) -> list[int]:
-    """End steps of the logging windows (and snapshots, if requested)."""
-    ends = set(range(cfg.log_every, cfg.steps + 1, cfg.log_every))
-    if cfg.history_every:
-        ends |= set(range(cfg.history_every, cfg.steps + 1, cfg.history_every))
-    ends.add(cfg.steps)
-    return sorted(e for e in ends if e > 0)
+_CONFIG_FIELDS = ("n_features", "n_hidden", "model", "steps", "batch_size", "lr", "weight_decay",
+                  "n_seeds", "seed", "eval_samples", "log_every", "history_every", "backend", "device")
+
+
+def check_config(fields: dict) -> TrainConfig:
+    """A ``TrainConfig`` from a dict of all its fields, each checked as ``train`` checks it.
+
+    ``train`` builds its config here and ``load_run`` rebuilds a saved one here, so a
+    file cannot carry a configuration that ``train`` would refuse. backend must be
+    'numba' or 'torch' (as resolved by ``train``); device must parse as a torch
+    device string (it need not exist on this machine: a run trained on a GPU loads
+    anywhere); 'numba' runs on 'cpu' only.
+    """
+    if not isinstance(fields, dict):
+        raise ValueError(f"config must be a dict of TrainConfig fields, got {type(fields).__name__}")
+    unknown = sorted(set(fields) - set(_CONFIG_FIELDS))
+    missing = [k for k in _CONFIG_FIELDS if k not in fields]
+    if unknown or missing:
+        raise ValueError(f"config must have exactly the fields {', '.join(_CONFIG_FIELDS)}; "
+                         f"unknown {unknown}, missing {missing}")
+    f = fields
+    lr = check_float("lr", f["lr"], 0.0, 10.0, low_open=True)
+    weight_decay = check_float("weight_decay", f["weight_decay"], 0.0, 1.0)
+    if lr * weight_decay > 1.0:
+        raise ValueError(f"lr * weight_decay must be <= 1 (AdamW multiplies every weight by "
+                         f"1 - lr * weight_decay each step; below 0 the weights flip sign and grow), "
+                         f"got lr={lr:g}, weight_decay={weight_decay:g}")
+    backend = check_choice("backend", f["backend"], ("numba", "torch"))
+    device = f["device"]
+    if not isinstance(device, str):
+        raise ValueError(f"device must be a device string, got {device!r}")
+    try:
+        torch.device(device)
+    except (RuntimeError, ValueError):
+        raise ValueError(f"device must be a torch device string such as 'cpu' or 'cuda:0', "
+                         f"got {device!r}") from None
+    if backend == "numba" and device != "cpu":
+        raise ValueError(f"backend 'numba' runs on device 'cpu' only, got device={device!r}")
+    return TrainConfig(
+        n_features=check_int("n_features", f["n_features"], 1, 100_000),
+        n_hidden=check_int("n_hidden", f["n_hidden"], 1, 100_000),
+        model=model_spec(f["model"]).name,
+        steps=check_int("steps", f["steps"], 0, _MAX_STEPS),
+        batch_size=check_int("batch_size", f["batch_size"], 1, 1_000_000),
+        lr=lr, weight_decay=weight_decay,
+        n_seeds=check_int("n_seeds", f["n_seeds"], 1, 100_000),
+        seed=check_int("seed", f["seed"], 0, 2**63 - 1),
+        eval_samples=check_int("eval_samples", f["eval_samples"], 1, 100_000_000),
+        log_every=check_int("log_every", f["log_every"], 1, _MAX_STEPS),
+        history_every=check_int("history_every", f["history_every"], 0, _MAX_STEPS),
+        backend=backend, device=device)
+
+
+def check_importance_scale(importance) -> None:
+    """Importance entries must be finite and in (0, ``MAX_IMPORTANCE``] = (0, 1e6].
+
+    The loss I_i (x'_i - x_i)^2, its gradient and Adam's squared gradient are float32;
+    above about 1e19 they overflow to infinity, so the bound leaves a wide margin
+    (the course uses importances between 1e-3 and 1e3).
+    """
+    imp = np.asarray(importance, dtype=np.float64)
+    if not np.all(np.isfinite(imp)) or np.any(imp <= 0) or np.any(imp > MAX_IMPORTANCE):
+        raise ValueError(f"importance entries must be finite and in (0, {MAX_IMPORTANCE:g}], got values "
+                         f"from {np.nanmin(imp):.4g} to {np.nanmax(imp):.4g}; rescaling every importance "
+                         f"by the same factor only rescales the loss")
+
+
+@dataclass(frozen=True)
+class ResourceEstimate:
+    """What a ``train`` call will need, estimated before anything is allocated.
+
+    memory_bytes: peak memory (``parts`` breaks it down); seconds: training plus
+    evaluation time with ``threads`` threads; step_seconds: one step of every
+    instance on one thread; chunk_steps: steps per chunk (a deterministic function
+    of the configuration, so chunking never depends on the machine's speed).
+    The time model is conservative on purpose (about 1.5-2x this project's 2-core
+    machine for the numba backend).
+    """
+
+    memory_bytes: float
+    seconds: float
+    step_seconds: float
+    chunk_steps: int
+    threads: int
+    parts: dict
+
+    def describe(self) -> str:
+        parts = ", ".join(f"{k} {_gb(v)}" for k, v in self.parts.items() if v >= 1e6)
+        return (f"about {_gb(self.memory_bytes)} of memory ({parts or 'all parts < 1 MB'}) and "
+                f"{_duration(self.seconds)} on {self.threads} thread(s)")
+
+
+def _gb(n_bytes: float) -> str:
+    return f"{n_bytes / 1e9:.3g} GB"
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.3g} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.3g} min"
+    return f"{seconds / 3600:.3g} h"
+
+
+def estimate_resources(cfg: TrainConfig, sparsity: np.ndarray, groups: FeatureGroups,
+                       threads: int | None = None) -> ResourceEstimate:
+    """Memory and time of training ``cfg`` on the instances' sparsity rows (I, n).
+
+    Memory (bytes, float32 = 4): weights W (and W2 for 'abs') and b, AdamW's two
+    moments, gradients, the initial weights, the per-thread workspace of the
+    numba kernels (batch-sized buffers, about B (28 n + 24 m + 17) bytes) or the
+    torch backend's activations (about 20 B I (n + m) floats), the loss history
+    (T = steps / log_every rows of I) and the snapshots (steps / history_every + 1
+    copies of W and b). Time: per sample and instance about 50 + 5 n + 10 a +
+    1.5 n m q nanoseconds on one thread (a = expected active features, q =
+    probability that a sample is not all zero), plus evaluation; torch on the CPU: 10 ms
+    of overhead per step plus 3 n m + 30 n ns per sample and instance (an accelerator:
+    1 ms plus a 50th of that).
+    """
+    import numba
+    n, m, B = cfg.n_features, cfg.n_hidden, cfg.batch_size
+    I = int(sparsity.shape[0])
+    tied = model_spec(cfg.model).tied
+    density = groups.group_density(np.asarray(sparsity, dtype=np.float64))      # (I, G)
+    sizes = np.asarray(groups.sizes, np.float64)
+    active = float((density * sizes).sum())                                   # summed over instances
+    nonempty = float((1.0 - np.prod(1.0 - density, axis=1)).sum())
+    n_weights = m * n * (1 if tied else 2) + n
+    if cfg.backend == "numba":
+        n_threads = min(threads or numba.get_num_threads(), I)
+        per_sample_ns = 50.0 * I + 5.0 * n * I + 10.0 * active + 1.5 * n * m * nonempty * (1 if tied else 1.3)
+        step_seconds = B * per_sample_ns * 1e-9
+        eval_seconds = 0.6 * cfg.eval_samples * per_sample_ns * 1e-9
+        workspace = n_threads * (max(B, min(cfg.eval_samples, 4096)) * (28 * n + 24 * m + 17) + 8 * m * n)
+        params = 4.0 * I * (n_weights + 6 * (m * n + n))
+    else:
+        n_threads = max(1, torch.get_num_threads())
+        per_sample_ns = (3.0 * n * m * (1 if tied else 2) + 30.0 * n) * I
+        step_seconds = 0.01 + B * per_sample_ns * 1e-9
+        eval_seconds = 0.6 * cfg.eval_samples * per_sample_ns * 1e-9
+        workspace = 4.0 * 20 * max(B, min(cfg.eval_samples, 4096)) * I * (n + m)
+        params = 4.0 * I * n_weights * 4                     # weights, gradients, exp_avg, exp_avg_sq
+        step_seconds = step_seconds if cfg.device == "cpu" else 1e-3 + step_seconds / 50
+        eval_seconds = eval_seconds if cfg.device == "cpu" else eval_seconds / 50
+    initial = 2.0 * m * n * (8 * cfg.n_seeds + 4 * I) + 3 * 4.0 * I * n_weights   # + copies returned
+    n_logs = -(-cfg.steps // cfg.log_every)
+    history = 12.0 * n_logs * I
+    n_snaps = cfg.steps // cfg.history_every + 1 if cfg.history_every else 0
+    snapshots = 2 * 4.0 * n_snaps * I * (m * n + n)          # the list and the stacked tensor
+    parts = {"weights and AdamW state": params + initial, "workspace": workspace,
+             "loss history": history, "snapshots": snapshots}
+    parallel = n_threads if cfg.backend == "numba" else 1
+    seconds = (cfg.steps * step_seconds + eval_seconds) / parallel
+    chunk = max(1, min(cfg.steps, int(CHUNK_SECONDS / step_seconds))) if cfg.steps else 1
+    return ResourceEstimate(memory_bytes=float(sum(parts.values())), seconds=seconds,
+                            step_seconds=step_seconds, chunk_steps=chunk, threads=n_threads, parts=parts)
+
+
+def _limit(name: str, value, env: str, default: float) -> float:
+    if value is None:
+        text = os.environ.get(env)
+        if text is None or not text.strip():
+            return default
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError(f"environment variable {env} must be a number > 0, got {text!r}") from None
+        name = env
+    return check_float(name, value, 0.0, math.inf, low_open=True)
+
+
+def check_resources(estimate: ResourceEstimate, max_memory_gb=None, max_hours=None) -> None:
+    """Refuse a run whose estimate exceeds the memory or time limit (see ``train``)."""
+    memory_gb = _limit("max_memory_gb", max_memory_gb, "TMSLAB_MAX_MEMORY_GB", DEFAULT_MAX_MEMORY_GB)
+    hours = _limit("max_hours", max_hours, "TMSLAB_MAX_HOURS", DEFAULT_MAX_HOURS)
+    if estimate.memory_bytes > memory_gb * 1e9:
+        raise ValueError(f"this run needs {estimate.describe()}, above the memory limit "
+                         f"max_memory_gb={memory_gb:g}. Use fewer instances (settings x n_seeds), a "
+                         f"smaller model, batch_size, or fewer history snapshots; or raise the limit "
+                         f"with max_memory_gb=... or the TMSLAB_MAX_MEMORY_GB environment variable")
+    if estimate.seconds > hours * 3600:
+        raise ValueError(f"this run needs {estimate.describe()}, above the time limit "
+                         f"max_hours={hours:g}. Use fewer steps or instances or a smaller model; or "
+                         f"raise the limit with max_hours=... or the TMSLAB_MAX_HOURS environment variable")
+
+
+def _next_multiple(done: int, period: int) -> int:
+    return (done // period + 1) * period
+
+
+def _chunks(cfg: TrainConfig, max_chunk: int | None = None):
+    """End steps of the chunks, in order (a generator: O(1) memory for any step count).
+
+    A chunk ends at every logging step, every snapshot step, every multiple of
+    ``max_chunk`` and at ``steps``. Results do not depend on the chunking (the data
+    of step s depend only on the instance's key and s, and AdamW's state carries
+    over); only where the loss is averaged does.
+    """
+    periods = [cfg.log_every] + ([cfg.history_every] if cfg.history_every else [])
+    periods += [max_chunk] if max_chunk else []
+    done = 0
+    while done < cfg.steps:
+        done = min([cfg.steps] + [_next_multiple(done, p) for p in periods])
+        yield done
 
 
 class _Trainer:
-    """Shared loop: advance to each chunk end, log the loss, take snapshots."""
+    """Shared loop: advance chunk by chunk, log the loss, take snapshots, watch for divergence."""
 
-    def fit(self, progress: bool) -> dict:
+    def fit(self, progress: bool, max_chunk: int | None = None) -> dict:
         cfg = self.cfg
         bar = None
         if progress and cfg.steps > 0:
@@ -184,23 +395,26 @@ class _Trainer:
             snaps_W.append(W)
             snaps_b.append(b)
 
-        if cfg.history_every:
-            snapshot(0)
-        for end in _chunks(cfg):
-            mean = self.advance(done, end - done)
-            window_loss += mean * (end - done)
-            window_steps += end - done
+        try:  # a KeyboardInterrupt between chunks propagates; the bar is closed either way
+            if cfg.history_every:
+                snapshot(0)
+            for end in _chunks(cfg, max_chunk):
+                mean = self.advance(done, end - done)
+                self._check_finite(mean, done, end)
+                window_loss += mean * (end - done)
+                window_steps += end - done
+                if bar is not None:
+                    bar.update(end - done)
+                done = end
+                if end % cfg.log_every == 0 or end == cfg.steps:
+                    log_steps.append(end)
+                    log_losses.append(window_loss / window_steps)
+                    window_loss, window_steps = np.zeros(len(self.importance)), 0
+                if cfg.history_every and end % cfg.history_every == 0:
+                    snapshot(end)
+        finally:
             if bar is not None:
-                bar.update(end - done)
-            done = end
-            if end % cfg.log_every == 0 or end == cfg.steps:
-                log_steps.append(end)
-                log_losses.append(window_loss / window_steps)
-                window_loss, window_steps = np.zeros(len(self.importance)), 0
-            if cfg.history_every and end % cfg.history_every == 0:
-                snapshot(end)
-        if bar is not None:
-            bar.close()
+                bar.close()
         out = {"loss_history": torch.tensor(np.array(log_losses).reshape(-1, len(self.importance)),
                                             dtype=torch.float32),
                "history_steps": torch.tensor(log_steps, dtype=torch.long)}
@@ -208,6 +422,27 @@ class _Trainer:
             out.update(W_history=torch.stack(snaps_W), b_history=torch.stack(snaps_b),
                        snapshot_steps=torch.tensor(snap_steps, dtype=torch.long))
         return out
+
+    def _check_finite(self, mean: np.ndarray, start: int, end: int) -> None:
+        """Raise ``TrainingDiverged`` if any instance's loss or weights are NaN or infinite."""
+        bad = ~np.isfinite(np.asarray(mean, dtype=np.float64))
+        for t in self.weights():
+            if t is not None:
+                bad |= ~torch.isfinite(t.reshape(len(bad), -1)).all(dim=1).numpy()
+        if not bad.any():
+            return
+        cfg = self.cfg
+        which = np.flatnonzero(bad)
+        shown = ", ".join(f"{k} (setting {k // cfg.n_seeds}, restart {k % cfg.n_seeds})" for k in which[:5])
+        more = f" and {len(which) - 5} more" if len(which) > 5 else ""
+        imp = np.asarray(self.importance, dtype=np.float64)[which]
+        raise TrainingDiverged(
+            f"training diverged between steps {start} and {end}: the loss or weights of "
+            f"{len(which)} of {len(bad)} instance(s) became NaN or infinite: {shown}{more}. Settings: "
+            f"lr={cfg.lr:g}, weight_decay={cfg.weight_decay:g}, importance scale (largest I_i of "
+            f"those instances) {imp.max():.3g}, batch_size={cfg.batch_size}, model={cfg.model!r}. "
+            f"AdamW moves every weight by up to lr per step: try a smaller lr (the recipe uses 1e-3) "
+            f"or smaller importances")
 
 
 class _NumbaTrainer(_Trainer):
