@@ -114,7 +114,7 @@ def test_plots_return_figures(small_run):
     assert fig.axes[0].get_xscale() == "log"
     D = metrics.feature_dimensionality(small_run.W)
     fig = geometry.plot_feature_dimensionality(inv, D, metrics.represented(small_run.W))
-    assert fig.axes[0].get_ylabel() == "D_i"
+    assert fig.axes[0].get_ylabel() == "$D_i$"
     lines = {**geometry.FRACTIONS, **geometry.NOTEBOOK_FRACTIONS}
     fig = geometry.plot_feature_dimensionality(inv, D, fractions=lines)
     assert any("heptagon" in t.get_text() for t in fig.axes[0].texts)

@@ -178,7 +178,7 @@ def plot_neuron_weights(Ws, titles, suptitle: str | None = None):
         ax.set(title=title, xlabel="feature i", ylabel="neuron j" if k == 0 else "")
         ax.set_yticks(range(W.shape[0]))
         ax.set_xticks(range(W.shape[1]) if W.shape[1] <= 12 else range(0, W.shape[1], 5))
-    fig.colorbar(im, ax=list(axes[0]), shrink=0.9, label="weight W_ji")
+    fig.colorbar(im, ax=list(axes[0]), shrink=0.9, label="weight $W_{ji}$")
     if suptitle:
         fig.suptitle(suptitle)
     return fig

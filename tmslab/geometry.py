@@ -220,7 +220,7 @@ def dimensionality_clusters(D, fractions=None, tol: float = 0.02) -> dict[Fracti
     return {f: c for f, c in counts.items() if c > 0}
 
 
-def plot_dimensions_per_feature(inv_density, D_star, ax=None, title: str = "Dimensions per feature D*"):
+def plot_dimensions_per_feature(inv_density, D_star, ax=None, title: str = "Dimensions per feature $D^*$"):
     """D* = m / ||W||_F^2 against 1/(1-S) on a log axis, with the sticky values 1 and 1/2."""
     x = as_array("inv_density", inv_density, 1.0, np.inf).ravel()
     y = as_array("D_star", D_star, 0.0, np.inf).ravel()
@@ -231,14 +231,14 @@ def plot_dimensions_per_feature(inv_density, D_star, ax=None, title: str = "Dime
         ax.axhline(level, color="0.6", ls=":", lw=1)
         ax.text(x.min(), level + 0.02, label, fontsize=8, color="0.35", va="bottom")
     ax.plot(x, y, "o-", color="k", ms=4)
-    ax.set(xscale="log", xlabel="1/(1-S)  (log scale)", ylabel="D* = m / ||W||_F^2", title=title,
+    ax.set(xscale="log", xlabel="1/(1-S)  (log scale)", ylabel=r"$D^* = m / \|W\|_F^2$", title=title,
            ylim=(0, 1.15))
     fig.tight_layout()
     return fig
 
 
 def plot_feature_dimensionality(inv_density, D, represented=None, ax=None,
-                                title: str = "Feature dimensionality D_i", fractions=None):
+                                title: str = "Feature dimensionality $D_i$", fractions=None):
     """Scatter of every D_i (instances, n) at its instance's 1/(1-S), reference lines d/k.
 
     ``represented`` (instances, n) bool hides unlearned features (D_i ~ 0 is
@@ -265,7 +265,7 @@ def plot_feature_dimensionality(inv_density, D, represented=None, ax=None,
                     textcoords=("axes fraction", "data"), fontsize=7, va="center", color="0.3")
     xs = np.broadcast_to(x[:, None], D.shape) * 10**jitter
     ax.scatter(xs[mask], D[mask], s=7, alpha=0.5, color="C0", edgecolors="none")
-    ax.set(xscale="log", xlabel="1/(1-S)  (log scale)", ylabel="D_i", title=title,
+    ax.set(xscale="log", xlabel="1/(1-S)  (log scale)", ylabel="$D_i$", title=title,
            ylim=(-0.03, 1.1), xlim=(x.min() / 1.15, x.max() * 1.15))
     fig.tight_layout()
     return fig
@@ -315,7 +315,7 @@ def plot_polytope_gallery(names=("digon", "triangle", "tetrahedron", "pentagon",
             line = np.stack([np.zeros(3), pts[:, i]], axis=1)
             ax.plot(*(line if three_d else line[:2]), color=colors[i], lw=1.5)
             ax.scatter(*(pts[:, i] if three_d else pts[:2, i]), color=colors[i], s=18)
-        ax.set_title(f"{name}\n{k} points in {d}-D: D_i = {Fraction(d, k)} ({D:.3f})", fontsize=8)
+        ax.set_title(f"{name}\n{k} points in {d}-D: $D_i$ = {Fraction(d, k)} ({D:.3f})", fontsize=8)
         if three_d:
             ax.set(xlim=(-1, 1), ylim=(-1, 1), zlim=(-1, 1), xticks=[], yticks=[], zticks=[])
             ax.view_init(elev=18, azim=30)
@@ -344,7 +344,7 @@ def plot_instance_geometry(W, title: str = "", cos_threshold: float = 0.2):
         axes[0].axvline(float(f), color="0.6", ls=":", lw=0.8)
     axes[0].set_xticks([float(f) for f in FRACTIONS] + [0.0])
     axes[0].set_xticklabels([str(f) for f in FRACTIONS] + ["0"], rotation=90, fontsize=7)
-    axes[0].set(xlabel="D_i of represented features", ylabel="count",
+    axes[0].set(xlabel="$D_i$ of represented features", ylabel="count",
                 title=f"{int(rep.sum())} of {W.shape[1]} features represented", xlim=(0, 1.05))
     if len(order):
         G = metrics.interference_matrix(W).numpy()[np.ix_(order, order)]
@@ -354,7 +354,7 @@ def plot_instance_geometry(W, title: str = "", cos_threshold: float = 0.2):
         for c in comps:
             axes[1].add_patch(plt.Rectangle((edge, edge), len(c), len(c), fill=False, lw=0.8, ec="k"))
             edge += len(c)
-    axes[1].set(title="W^T W, grouped by component", xlabel="represented feature j",
+    axes[1].set(title=r"$W^\top W$, grouped by component", xlabel="represented feature j",
                 ylabel="represented feature i")
     if title:
         fig.suptitle(title)

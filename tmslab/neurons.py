@@ -27,7 +27,7 @@ from matplotlib.collections import PolyCollection
 import numpy as np
 import torch
 
-from .plots import feature_colors
+from .plots import feature_colors, importance_colorbar
 from .validation import as_weights, check_choice, check_float
 
 INPUTS = ("nonnegative", "signed")
@@ -230,25 +230,20 @@ def asymmetric_neurons(W1, W2, min_ratio: float = 2.0, min_weak: float = 0.15) -
 
 
 def add_feature_colorbar(fig, ax, n_features: int):
-    """A discrete colour bar: the importance colour of every feature 0 .. n-1."""
-    from matplotlib.colors import BoundaryNorm, ListedColormap
-    cmap = ListedColormap(feature_colors(n_features))
-    norm = BoundaryNorm(np.arange(n_features + 1) - 0.5, n_features)
-    step = max(1, int(np.ceil(n_features / 6)))
-    cb = fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.85, pad=0.02,
-                      ticks=np.arange(0, n_features, step))
-    cb.set_label("feature i (0 = most important)")
-    return cb
+    """A discrete colour bar: the importance colour of every feature 0 .. n-1 (``plots.importance_colorbar``)."""
+    return importance_colorbar(fig, ax, n_features)
 
 
 def plot_neuron_stack(W, ax=None, title: str = "Neuron weights", rescale: bool = False,
-                        ylim: float | None = None, colorbar: bool = True):
+                        ylim: float | None = None, colorbar: bool = True, annotate: bool = True):
     """The paper's stacked-bar picture of a privileged basis.
 
     One column per neuron k (row of W (m, n)); one rectangle per feature i of
     height |W_{k,i}|, coloured by the feature's importance rank
     (``feature_colors``); positive weights stack upwards, negative weights
     downwards below the axis. A monosemantic neuron is a single tall block.
+    With ``annotate``, every rectangle tall enough to hold it carries its
+    feature number, so many features (whose colours are close) stay readable.
     """
     W = as_weights("W", W)
     if W.dim() != 2:
@@ -267,6 +262,7 @@ def plot_neuron_stack(W, ax=None, title: str = "Neuron weights", rescale: bool =
     up = np.cumsum(pos, axis=1) - pos
     down = np.cumsum(neg, axis=1) - neg
     visible = 2e-3 * max(1.0, float(np.abs(w).max()))       # skip rectangles too thin to see
+    top = ylim if ylim is not None else max(1.0, float(pos.sum(1).max()), float(-neg.sum(1).min())) * 1.05
     verts, faces = [], []
     for k in range(m):
         for i in range(n):
@@ -276,12 +272,14 @@ def plot_neuron_stack(W, ax=None, title: str = "Neuron weights", rescale: bool =
             hi = lo + w[k, i]
             verts.append([(k - 0.4, lo), (k + 0.4, lo), (k + 0.4, hi), (k - 0.4, hi)])
             faces.append(colors[i])
+            if annotate and abs(w[k, i]) > 0.09 * top:      # room for a label: name the feature
+                dark = i < 0.55 * n                          # viridis is dark for the first features
+                ax.text(k, (lo + hi) / 2, str(i), ha="center", va="center", fontsize=6,
+                        color="white" if dark else "black", clip_on=True)
     ax.add_collection(PolyCollection(verts, facecolors=faces, edgecolors="white", linewidths=0.3))
-    up, down = pos.sum(axis=1), neg.sum(axis=1)
     ax.axhline(0, color="0.3", lw=0.8)
-    top = ylim if ylim is not None else max(1.0, float(up.max()), float(-down.min())) * 1.05
     ax.set(xlim=(-0.6, m - 0.4), ylim=(-top, top), title=title, xlabel="neuron k",
-           ylabel="weights W_k,i (stacked)")
+           ylabel="weights $W_{k,i}$ (stacked)")
     ax.set_xticks(np.arange(0, m, 1 if m <= 10 else 2))
     if colorbar:
         add_feature_colorbar(fig, ax, n)

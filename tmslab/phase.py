@@ -388,16 +388,13 @@ def plot_phase_comparison(result: PhaseResult, resolution: int = 200):
     plot_phase_diagram(result.labels, g.r_values, g.p_values, ax=axes[1],
                        title=f"Trained, best of {K}: {result.n_agree}/{result.n_points} agree (x: not)")
     bad_i, bad_j = np.nonzero(~result.agrees)
-    axes[1].scatter(np.log10(g.r_values[bad_j]), np.log10(g.p_values[bad_i]), marker="x", color="k",
-                    s=30, label="disagrees")
-    lr, lp = np.log10(r_fine), np.log10(p_fine)
-    for ax in axes:
+    axes[1].scatter(g.r_values[bad_j], g.p_values[bad_i], marker="x", color="k", s=30, label="disagrees")
+    for ax in axes:  # both axes are logarithmic, labelled in r and 1-S themselves
         for name in PHASES:  # theory's phase boundaries, dashed, on both panels
             inside = (fine == name).astype(float)
             if 0 < inside.sum() < inside.size:
-                ax.contour(lr, lp, inside, levels=[0.5], colors="k", linewidths=0.7, linestyles="--")
-        ax.plot(np.log10(theory.TRIPLE_POINT[0]), np.log10(theory.TRIPLE_POINT[1]), marker="*",
-                color="k", ms=9, ls="")
+                ax.contour(r_fine, p_fine, inside, levels=[0.5], colors="k", linewidths=0.7, linestyles="--")
+        ax.plot(theory.TRIPLE_POINT[0], theory.TRIPLE_POINT[1], marker="*", color="k", ms=9, ls="")
     fig.tight_layout()
     return fig
 

@@ -5,10 +5,15 @@ Rules that keep widgets testable and nbval strict:
     an ``HTML`` readout whose value is rewritten; nothing is printed;
   * a ``Panel`` shows a short fixed text as its plain-text repr (nbval
     compares it), and exposes its controls by name for pytest
-    (``panel.controls["sparsity"].value = 0.9``).
+    (``panel.controls["sparsity"].value = 0.9``);
+  * displaying a ``Panel`` also sends a static PNG of its current figure
+    (``image/png`` next to the widget view): JupyterLab and voila show the live
+    widget, while a stored notebook (the widget view is not stored) and a code
+    host show the widget's initial state as a picture.
 """
 from __future__ import annotations
 
+import base64
 import io
 from typing import Callable
 
@@ -17,7 +22,7 @@ import matplotlib.pyplot as plt
 
 
 def figure_to_png(fig) -> bytes:
-    """Render a matplotlib figure to PNG bytes and close it."""
+    """Render a matplotlib figure to PNG bytes (``savefig.dpi``, no metadata) and close it."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
@@ -62,6 +67,13 @@ class Panel(widgets.VBox):
 
     def __repr__(self) -> str:
         return f"<{self.description}: interactive widget>"
+
+    def _repr_mimebundle_(self, **kwargs):
+        """The widget view plus a PNG of the current figure (what a reader without a kernel sees)."""
+        data = super()._repr_mimebundle_(**kwargs)
+        if self.image.value:
+            data["image/png"] = base64.b64encode(self.image.value).decode("ascii")
+        return data
 
 
 def slider(description: str, value: float, low: float, high: float, step: float,

@@ -75,7 +75,7 @@ def build_sparse_data_explorer(n_show: int = 24, n_measure: int = 20_000, seed: 
                         interpolation="nearest")
         ax0.set(title=f"{n_show} samples at S = {S:.2f}", xlabel="feature i", ylabel="sample")
         ax0.set_xticks(range(n) if n <= 10 else range(0, n, 2))
-        fig.colorbar(im, ax=ax0, shrink=0.8, label="x_i")
+        fig.colorbar(im, ax=ax0, shrink=0.8, label="$x_i$")
         k = np.arange(n + 1)
         ax1.bar(k, measured, color="#7b6fb0", label=f"measured ({n_measure} samples)")
         ax1.plot(k, binomial_pmf(n, density), "o", color="#e6550d", ms=4,

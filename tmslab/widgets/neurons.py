@@ -85,7 +85,7 @@ def build_attack_explorer(run: Run, n_samples: int = 2048, seed: int = 0,
         rel = np.array(rel)
         fig, ax = plt.subplots(figsize=(5.2, 3.2))
         ax.plot(inv, rel, "o-", color="crimson", label="relative vulnerability (L'-L)/(L'_0-L_0)")
-        ax.plot(inv, fpd, "s--", color="0.3", label="features per dimension ||W||_F^2/m")
+        ax.plot(inv, fpd, "s--", color="0.3", label=r"features per dimension $\|W\|_F^2/m$")
         ax.set(xscale="log", xlabel="1/(1-S)", ylabel="ratio",
                title=f"attack size {frac:.2f} x average input norm")
         ax.legend(fontsize=7)

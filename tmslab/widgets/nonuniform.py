@@ -55,7 +55,7 @@ def build_training_explorer(run: Run, instance: int = 0, loss=None, jumps=None) 
             G = metrics.interference_matrix(W).numpy()
             vmax = max(1.0, float(np.abs(G).max()))
             axes[0].imshow(G, cmap="coolwarm", vmin=-vmax, vmax=vmax)
-            axes[0].set(title=f"W^T W at step {steps[t]}", xlabel="feature j", ylabel="feature i")
+            axes[0].set(title=rf"$W^\top W$ at step {steps[t]}", xlabel="feature j", ylabel="feature i")
         for j in jumps:
             axes[1].axvspan(j.start, j.end, color="0.9", zorder=0)
             axes[2].axvspan(j.start, j.end, color="0.9", zorder=0)
@@ -64,7 +64,7 @@ def build_training_explorer(run: Run, instance: int = 0, loss=None, jumps=None) 
         for level in (0.5, 0.4):
             axes[1].axhline(level, color="0.7", ls=":", lw=0.8)
         axes[1].axvline(steps[t], color="crimson", lw=1)
-        axes[1].set(title="feature dimensionality D_i", xlabel="training step", ylabel="D_i",
+        axes[1].set(title="feature dimensionality $D_i$", xlabel="training step", ylabel="$D_i$",
                     ylim=(-0.03, max(1.05, float(D.max()) + 0.05)))
         axes[2].plot(steps, loss, color="k", lw=1.2)
         axes[2].axvline(steps[t], color="crimson", lw=1)

@@ -53,9 +53,10 @@ def _check_run(name: str, run, n_hidden: int | None = None) -> Run:
 
 def instance_figure(W, b, title: str):
     """||W_i|| bars (coloured by superposition) next to W^T W with b as a last column."""
-    fig, axes = plt.subplots(1, 2, figsize=(8.4, 3.1), gridspec_kw={"width_ratios": [1.25, 1]})
-    plots.plot_feature_norms(W, ax=axes[0], title="||W_i||, coloured by superposition")
-    plots.plot_interference(W, b, ax=axes[1], title="W^T W | b")
+    fig, axes = plt.subplots(1, 2, figsize=(9.0, 3.1), gridspec_kw={"width_ratios": [1.3, 1]})
+    plots.plot_feature_norms(W, ax=axes[0], title=plots.NORM_WI + ", coloured by superposition",
+                             colorbar=True)
+    plots.plot_interference(W, b, ax=axes[1], title=plots.WTW + " | $b$")
     for ax in axes:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.suptitle(title)
@@ -149,6 +150,8 @@ def build_restart_panel(run: Run) -> Panel:
         geometry = classify_2d(W)
         density = float(run.density[k, 0])
         fig = plots.plot_features_2d(W, title=f"S = {1 - density:.3g}, restart {r}")
+        plots.importance_colorbar(fig, fig.axes[0], W.shape[-1], label="feature (0 = most important)",
+                                  ticks=range(W.shape[-1]))
         html = (f"restart {r}: loss {loss:.5f}, rank {rank} of {K} "
                 f"({'the best-of-K winner' if winner else 'not the winner'}); "
                 f"geometry: {geometry.label()}; biases "
@@ -156,4 +159,4 @@ def build_restart_panel(run: Run) -> Panel:
         return fig, html
 
     return Panel("Every restart of the 5-in-2 runs", {"setting": setting, "restart": restart}, draw,
-                 image_width="360px")
+                 image_width="420px")
