@@ -1,6 +1,8 @@
 """Shared machinery for exercise checks."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import torch
 
@@ -33,6 +35,69 @@ def check_close(got, expected, what: str, atol: float = 1e-5, rtol: float = 1e-4
                             f"{g[idx]:.4g}, expected {e[idx]:.4g}")
 
 
+def as_number(value, what: str) -> float:
+    """One number from a Python number, a 0-d or one-element array or tensor (grad or not)."""
+    arr = _as_array(value, what)
+    if arr.size != 1:
+        raise ExerciseError(f"{what} should be one number, got an array of shape {arr.shape}")
+    return float(arr.reshape(()))
+
+
+def _detach(value):
+    """``value`` with every tensor in it (also inside tuples, lists and dicts) detached from autograd."""
+    if isinstance(value, torch.Tensor):
+        return value.detach()
+    if isinstance(value, tuple):
+        items = [_detach(v) for v in value]
+        return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
+    if isinstance(value, list):
+        return [_detach(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _detach(v) for k, v in value.items()}
+    return value
+
+
+def _kind(value) -> str:
+    if value is None:
+        return "None"
+    if isinstance(value, torch.Tensor):
+        return f"a Tensor of shape {tuple(value.shape)}"
+    if isinstance(value, np.ndarray):
+        return f"a numpy array of shape {value.shape}"
+    return f"a {type(value).__name__}"
+
+
+def require_function(check_name: str, name: str, answer) -> None:
+    """Raise ExerciseError unless ``answer`` is callable, saying how to pass a function."""
+    if not callable(answer):
+        raise ExerciseError(f"{check_name} expects your function `{name}`, you passed {_kind(answer)} "
+                            f"(did you call it? pass the function itself, `{name}`, not `{name}(...)`)")
+
+
+def expects_function(name: str):
+    """Decorator for a check whose answer is the learner's function ``name``.
+
+    The decorated check (1) says clearly when it is handed a value instead of a
+    function (the usual harness slip: ``check(f(x))`` for ``check(f)``) and (2) calls
+    the learner's function through a wrapper that detaches every returned tensor, so a
+    right answer that still requires grad is compared like any other.
+    """
+    def decorate(check):
+        @functools.wraps(check)
+        def wrapper(answer, *args, **kwargs):
+            require_function(check.__name__, name, answer)
+
+            @functools.wraps(answer)
+            def learner(*a, **kw):
+                return _detach(answer(*a, **kw))
+
+            return check(learner, *args, **kwargs)
+
+        wrapper.expects = name
+        return wrapper
+    return decorate
+
+
 def passed(what: str) -> str:
     """The success message every check returns (printed by the lesson)."""
     return f"✅ Correct: {what}"
@@ -44,6 +109,11 @@ def report(check, answer) -> str:
     '✅ Correct: ...' when the check passes; '❌ Not yet: ...' with the
     check's explanation otherwise (including a stub that is not filled in).
     """
+    if getattr(answer, "expects", None) and not getattr(check, "expects", None):
+        return (f"❌ Not yet: the arguments are swapped: write report({answer.__name__}, "
+                f"{answer.expects}): the check first, then your function")
+    if not callable(check):
+        return f"❌ Not yet: report's first argument must be a check function, got {_kind(check)}"
     try:
         return check(answer)
     except NotImplementedError:

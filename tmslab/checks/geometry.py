@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 
 from .. import geometry, metrics
-from .base import ExerciseError, check_close, passed
+from .base import ExerciseError, as_number, check_close, expects_function, passed
 
 
 def _examples() -> list[tuple[str, torch.Tensor]]:
@@ -25,6 +25,7 @@ def _examples() -> list[tuple[str, torch.Tensor]]:
             ("a W whose columns 2 and 7 are zero (unlearned: D_i = 0)", with_zero)]
 
 
+@expects_function("feature_dimensionality")
 def check_feature_dimensionality(fn) -> str:
     """fn(W (m, n)) -> D (n,), compared with ``tmslab.metrics.feature_dimensionality``."""
     for what, W in _examples():
@@ -38,20 +39,18 @@ def check_feature_dimensionality(fn) -> str:
                   "to antipodal (1/2), pentagon (2/5) and tetrahedron (3/4)")
 
 
+@expects_function("dimensions_per_feature")
 def check_dimensions_per_feature(fn) -> str:
     """fn(W (m, n)) -> D* (a number), compared with ``tmslab.metrics.dimensions_per_feature``."""
     for what, W in _examples():
-        got = fn(W.clone())
-        try:
-            value = float(got)
-        except (TypeError, ValueError, RuntimeError):
-            raise ExerciseError(f"return a single number for {what}, got {got!r}") from None
+        value = as_number(fn(W.clone()), f"D* for {what}")
         check_close(value, float(metrics.dimensions_per_feature(W)), f"D* for {what}", atol=1e-6,
                     rtol=1e-5)
     return passed("D* = m / ||W||_F^2 matches tmslab.metrics (1 for orthogonal features, "
                   "1/2 for an antipodal pair)")
 
 
+@expects_function("kgon_dimensionality")
 def check_kgon_dimensionality(fn) -> str:
     """fn(k) -> (k,) D_i of k unit vectors at angles 2 pi j / k in the plane, for k = 2..12."""
     for k in range(2, 13):

@@ -16,12 +16,11 @@ import torch
 
 from ..basis import random_rotation
 from ..jl import max_abs_cosine, random_directions
-from .base import ExerciseError, _as_array, check_close, passed
+from .base import ExerciseError, _as_array, as_number, check_close, expects_function, passed
 
 
 def _call(fn, *args, what: str):
-    if not callable(fn):
-        raise ExerciseError(f"pass your function itself (e.g. `{what}`), not {type(fn).__name__}")
+    """Call the learner's function ``what`` on copies of the tensors (in-place edits cannot leak)."""
     return fn(*[a.clone() if isinstance(a, torch.Tensor) else a for a in args])
 
 
@@ -41,6 +40,7 @@ def _embed_cases():
     return [(W, x), (W2, x2)]
 
 
+@expects_function("embed")
 def check_embed(embed) -> str:
     """``embed(W, x)`` must return h = W x (m,) for W (m, n) and x (n,)."""
     for W, x in _embed_cases():
@@ -61,13 +61,14 @@ def check_embed(embed) -> str:
     return passed("h = W x is the sum of the feature directions W_i weighted by x_i.")
 
 
+@expects_function("density")
 def check_density(density) -> str:
     """``density(S)`` must return the feature density 1 - S for a sparsity S in [0, 1]."""
     for S in (0.0, 0.8, 0.9, 0.99, 0.25):
         got = _call(density, S, what="density")
         if got is None:
             raise ExerciseError("density returned None: did you forget a `return`?")
-        value = float(_as_array(got, "density"))
+        value = as_number(got, "density")
         if abs(value - S) < 1e-9:
             raise ExerciseError(f"for S = {S} you returned {value:.4g}, the sparsity itself; the density "
                                 "is the probability that a feature is NOT zero")
@@ -80,6 +81,7 @@ def check_density(density) -> str:
 
 # ---------------------------------------------------------------- lesson 01
 
+@expects_function("rotate")
 def check_rotate(rotate) -> str:
     """``rotate(W, R)`` must return R W (m, n): every feature direction W_i rotated by R (m, m)."""
     gen = torch.Generator().manual_seed(11)
@@ -87,8 +89,6 @@ def check_rotate(rotate) -> str:
         W = torch.randn(m, n, generator=gen, dtype=torch.float64)
         R = random_rotation(m, seed)
         W_copy = W.clone()
-        if not callable(rotate):
-            raise ExerciseError(f"pass your function itself (`rotate`), not {type(rotate).__name__}")
         got = rotate(W, R)  # W itself (not a copy): an in-place change is caught below
         if not torch.equal(W, W_copy):
             raise ExerciseError("your function changed W in place; return a new matrix instead")
@@ -117,6 +117,7 @@ def _forward_case():
     return W, b, x
 
 
+@expects_function("relu_hidden_forward")
 def check_relu_hidden_forward(relu_hidden_forward) -> str:
     """``relu_hidden_forward(W, b, x)`` must return ReLU(W^T ReLU(W x) + b) for a batch x (B, n)."""
     W, b, x = _forward_case()
@@ -143,6 +144,7 @@ def check_relu_hidden_forward(relu_hidden_forward) -> str:
     return passed("x' = ReLU(W^T ReLU(W x) + b): a ReLU on the neurons and one on the output.")
 
 
+@expects_function("max_abs_cos")
 def check_max_abs_cosine(max_abs_cos) -> str:
     """``max_abs_cos(V)`` must return max over pairs a != b of |cos(V_a, V_b)| for V (k, m)."""
     V = random_directions(6, 4, seed=7) * torch.tensor([[1.0], [2.0], [0.5], [3.0], [1.5], [0.7]],

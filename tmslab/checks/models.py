@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from .. import models
-from .base import ExerciseError, _as_array, check_close, passed
+from .base import ExerciseError, _as_array, check_close, expects_function, passed
 
 
 def _case(seed: int, batch: int = 64, n: int = 6, m: int = 3):
@@ -66,6 +66,7 @@ def _forward_mistake(got: np.ndarray, x, W, b, relu: bool) -> str | None:
     return None
 
 
+@expects_function("forward_pass")
 def check_forward(forward_pass) -> str:
     """``forward_pass(x, W, b, relu)`` must match ``tmslab.models.forward`` for both models."""
     for seed in (0, 1):
@@ -122,6 +123,7 @@ def _loss_mistake(got: float, x_hat, x, importance) -> str | None:
     return None
 
 
+@expects_function("weighted_loss")
 def check_weighted_loss(weighted_loss) -> str:
     """``weighted_loss(x_hat, x, importance)`` must equal ``tmslab.models.weighted_mse``."""
     for seed in (0, 1):

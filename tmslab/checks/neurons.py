@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 
 from .. import adversarial, neurons
-from .base import ExerciseError, check_close, passed
+from .base import ExerciseError, as_number, check_close, expects_function, passed
 
 
 def _neuron_examples() -> list[tuple[str, torch.Tensor]]:
@@ -23,6 +23,7 @@ def _neuron_examples() -> list[tuple[str, torch.Tensor]]:
              torch.tensor([[0.8, 0.7, 0.0], [0.0, 0.6, 0.9]], dtype=torch.float64))]
 
 
+@expects_function("count_monosemantic")
 def check_count_monosemantic(fn) -> str:
     """fn(W (m, n), threshold) -> number of neurons (rows) with exactly one weight > threshold."""
     for what, W in _neuron_examples():
@@ -30,10 +31,10 @@ def check_count_monosemantic(fn) -> str:
             got = fn(W.clone(), threshold)
             if got is None:
                 raise ExerciseError("count_monosemantic returned None: did you forget a `return`?")
-            try:
-                value = int(got)
-            except (TypeError, ValueError, RuntimeError):
-                raise ExerciseError(f"return one integer, got {got!r}") from None
+            number = as_number(got, "the count of monosemantic neurons")
+            if number != int(number):
+                raise ExerciseError(f"return a whole number of neurons, got {number:g}")
+            value = int(number)
             expected = int(neurons.monosemantic_neurons(W, threshold).sum())
             if value != expected:
                 hint = ("; only positive weights can switch a neuron on for inputs x >= 0, "
@@ -44,6 +45,7 @@ def check_count_monosemantic(fn) -> str:
                   "the threshold; inhibitory weights and dead neurons handled)")
 
 
+@expects_function("attack_direction")
 def check_attack_direction(fn) -> str:
     """fn(W (m, n), i, lam) -> delta (n,) = lam (W^T W)_i / ||(W^T W)_i||."""
     gen = torch.Generator().manual_seed(8)

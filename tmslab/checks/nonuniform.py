@@ -7,7 +7,7 @@ import numpy as np
 import torch
 
 from .. import dynamics, metrics, nonuniform
-from .base import ExerciseError, check_close, passed
+from .base import ExerciseError, as_number, check_close, expects_function, passed
 
 
 def _polar(angles_deg, norms) -> torch.Tensor:
@@ -28,6 +28,7 @@ def _planar_examples() -> list[tuple[str, torch.Tensor]]:
              _polar([5, 185, 95, 275, 186], [1.0, 1.0, 0.9, 0.9, 0.3]))]
 
 
+@expects_function("angular_gaps")
 def check_angular_gaps(fn) -> str:
     """fn(W (2, n)) -> gaps (k,) in degrees between consecutive represented features (||W_i|| > 0.5),
     in order of increasing polar angle in [0, 360), including the wrap-around gap; they sum to 360."""
@@ -48,6 +49,7 @@ def check_angular_gaps(fn) -> str:
                   "and digons with dropped features (72 degrees each for a regular pentagon)")
 
 
+@expects_function("antipodal_pairs")
 def check_antipodal_pairs(fn) -> str:
     """fn(W (m, n)) -> list of pairs (i, j), i < j, of represented features (||W|| > 0.5)
     with cos(W_i, W_j) < -0.95."""
@@ -82,6 +84,7 @@ def _sigmoid_trajectories():
                     0.2 + 0.1 * s(300, 20) - 0.3 * s(2400, 25))]
 
 
+@expects_function("largest_change")
 def check_largest_change(fn) -> str:
     """fn(d (T,), steps (T,), window) -> (step, change): the start step of the window of
     ``window`` snapshots where |d[t + window] - d[t]| is largest, and that signed change."""
@@ -96,10 +99,12 @@ def check_largest_change(fn) -> str:
             except (TypeError, ValueError):
                 raise ExerciseError(f"return a pair (step, change), got {got!r}") from None
             exp_step, exp_change = dynamics.largest_change(d, steps, window)
-            if math.isclose(float(change), -exp_change, rel_tol=1e-6):
+            change = as_number(change, f"the change for {what}")
+            if math.isclose(change, -exp_change, rel_tol=1e-6):
                 raise ExerciseError(f"for {what} the change has the wrong sign: return d[t + window] - d[t]")
-            check_close(float(change), exp_change, f"the change for {what} (window {window})", atol=1e-6)
-            if int(step) != exp_step:
-                raise ExerciseError(f"for {what} (window {window}) you give step {int(step)}, expected "
+            check_close(change, exp_change, f"the change for {what} (window {window})", atol=1e-6)
+            step = as_number(step, f"the step for {what}")
+            if step != exp_step:
+                raise ExerciseError(f"for {what} (window {window}) you give step {step:g}, expected "
                                     f"{exp_step}: return steps[t] for the window start t, and compare |changes|")
     return passed("largest change found on jumps up and down (window start step and signed change)")

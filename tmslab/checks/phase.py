@@ -7,12 +7,13 @@ import numpy as np
 import torch
 
 from .. import phase, theory
-from .base import ExerciseError, check_close, passed
+from .base import ExerciseError, check_close, expects_function, passed
 
 _R = np.array([0.1, 0.3, 1.0, 3.0, 10.0])[None, :]
 _P = np.array([0.01, 0.05, 0.2, 0.5, 1.0])[:, None]
 
 
+@expects_function("phase_losses")
 def check_phase_losses(fn) -> str:
     """fn(r, p) -> {'not learned', 'dedicated', 'superposition'}: the n=2, m=1 closed forms.
 
@@ -72,6 +73,7 @@ def _trained_examples():
     return run.W
 
 
+@expects_function("classify_phase")
 def check_classify_phase(fn) -> str:
     """fn(W) -> label for W of shape (1, 2) (torch); 10 hand-built and 4 trained W's."""
     cases = [(torch.tensor(w), want, "hand-built") for w, want in _HAND_BUILT]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 
 from .. import sae as lib
-from .base import ExerciseError, check_close, passed
+from .base import ExerciseError, check_close, expects_function, passed
 
 
 def _sae_case(seed: int, B: int = 16, m: int = 4, d: int = 6):
@@ -24,6 +24,7 @@ def _sae_case(seed: int, B: int = 16, m: int = 4, d: int = 6):
     return h, W_enc, b_enc, W_dec, b_dec
 
 
+@expects_function("sae_forward")
 def check_sae_forward(fn) -> str:
     """fn(h (B, m), W_enc (d, m), b_enc (d,), W_dec (m, d), b_dec (m,), l1_coeff) -> (c, h_hat, loss)."""
     for seed, lam in ((0, 0.1), (1, 0.0), (2, 0.7)):
@@ -51,6 +52,7 @@ def _recovery_cases():
     return [(F, D1, 0.9), (F, D2, 0.5), (F, D3, 0.95)]
 
 
+@expects_function("recovery")
 def check_recovery(fn) -> str:
     """fn(features (m, n), dictionary (m, d), threshold) -> (mmcs, recovered_fraction) as numbers."""
     for k, (F, D, thr) in enumerate(_recovery_cases()):
@@ -68,6 +70,7 @@ def check_recovery(fn) -> str:
     return passed("MMCS and recovered fraction match tmslab.sae on three dictionaries")
 
 
+@expects_function("find_dead")
 def check_find_dead(fn) -> str:
     """fn(codes (N, d)) -> bool (d,): True for latents that are never active."""
     g = torch.Generator().manual_seed(4)

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from .. import metrics
-from .base import ExerciseError, _as_array, check_close, passed
+from .base import ExerciseError, _as_array, as_number, check_close, expects_function, passed
 
 
 def superposition_cases() -> list[torch.Tensor]:
@@ -55,6 +55,7 @@ def _superposition_mistake(got: np.ndarray, W: torch.Tensor) -> str | None:
     return None
 
 
+@expects_function("superposition_measure")
 def check_superposition(superposition_measure) -> str:
     """``superposition_measure(W)`` must equal ``tmslab.metrics.superposition(W)``."""
     for W in superposition_cases():
@@ -89,6 +90,7 @@ def represented_cases() -> list[torch.Tensor]:
     return [crafted, torch.randn(4, 9, generator=g) * 0.4]
 
 
+@expects_function("count_represented")
 def check_count_represented(count_represented) -> str:
     """``count_represented(W, threshold)`` must equal ``tmslab.metrics.n_represented``."""
     for W in represented_cases():
@@ -96,10 +98,7 @@ def check_count_represented(count_represented) -> str:
             got = count_represented(W.clone(), threshold)
             if got is None:
                 raise ExerciseError("count_represented returned None: did you forget a `return`?")
-            g = _as_array(got, "count_represented")
-            if g.size != 1:
-                raise ExerciseError(f"count_represented should return one number, got shape {g.shape}")
-            g = float(g)
+            g = as_number(got, "count_represented")
             expected = int(metrics.n_represented(W, threshold))
             if g == expected:
                 continue

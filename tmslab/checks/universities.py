@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from .. import theory
-from .base import ExerciseError, _as_array, check_close, passed
+from .base import ExerciseError, _as_array, check_close, expects_function, passed
 
 
 def _cases() -> list[torch.Tensor]:
@@ -22,12 +22,6 @@ def _cases() -> list[torch.Tensor]:
         [0.5, 1.0, 1.5, 0.8, 1.2], dtype=torch.float64)
     W_square = torch.randn(3, 3, generator=gen, dtype=torch.float64)
     return [theory.three_universities_W(), W_wide, W_square]
-
-
-def _require_callable(fn, what: str) -> None:
-    if not callable(fn):
-        raise ExerciseError(f"pass your function {what} itself (without calling it), "
-                            f"got a {type(fn).__name__}")
 
 
 def _matches(got: np.ndarray, candidate) -> bool:
@@ -40,9 +34,9 @@ def _call(fn, *args):
     return fn(*[a.clone() if isinstance(a, torch.Tensor) else a for a in args])
 
 
+@expects_function("interference")
 def check_interference_matrix(fn) -> str:
     """fn(W (m, n)) must return W^T W (n, n): entry (i, j) = W_i . W_j."""
-    _require_callable(fn, "interference")
     for W in _cases():
         m, n = W.shape
         got = _call(fn, W)
@@ -71,9 +65,9 @@ def check_interference_matrix(fn) -> str:
                   "diagonal and -0.5 everywhere else.")
 
 
+@expects_function("de_embed")
 def check_de_embed(fn) -> str:
     """fn(W (m, n), h (m,)) must return x' = W^T h (n,)."""
-    _require_callable(fn, "de_embed")
     gen = torch.Generator().manual_seed(3)
     for W in _cases():
         m, n = W.shape
@@ -103,9 +97,9 @@ def check_de_embed(fn) -> str:
     return passed("x' = W^T h: for h = (0, 0.9) the universities read (0.45, 0.45, -0.9).")
 
 
+@expects_function("relu_readout")
 def check_relu_readout(fn) -> str:
     """fn(W (m, n), h (m,), b (n,)) must return ReLU(W^T h + b) (n,)."""
-    _require_callable(fn, "relu_readout")
     gen = torch.Generator().manual_seed(4)
     for W in _cases():
         m, n = W.shape
