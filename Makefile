@@ -88,8 +88,9 @@ browser-deps: setup-test site-assets  ## Debian chromium (apt, only when missing
 site: $(SITE_STAMP) site-assets  ## build the offline static site in _site/ (executes every lesson)
 	$(PY) scripts/build_site.py --out _site
 
-app: $(APP_STAMP)  ## serve the lessons as apps (voila) on http://127.0.0.1:8866
-	MPLBACKEND=$(INLINE_BACKEND) $(VENV)/bin/voila --no-browser --Voila.ip=127.0.0.1 --port=8866 lessons
+app: $(APP_STAMP)  ## serve the lessons as apps (voila) on 127.0.0.1:8866; open the printed URL (it carries the token)
+	MPLBACKEND=$(INLINE_BACKEND) $(VENV)/bin/voila --no-browser --Voila.ip=127.0.0.1 --port=8866 \
+	  --Voila.auto_token=True lessons
 
 browser: browser-deps  ## JupyterLab, static-site and voila tests in headless chromium
 	$(PY) -m pytest -q -p no:cacheprovider -m browser -rs --durations=0 tests/browser
