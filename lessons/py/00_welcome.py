@@ -8,7 +8,8 @@
 #
 # **Learning goals.** After this lesson you can
 # 1. set the course up and open it in JupyterLab (`make lab`), and run its tests (`make test`);
-# 2. run lessons, use widgets, and work through an exercise (stub → check → hidden solution);
+# 2. run lessons, use widgets, and work through an exercise (stub → check → your function or the
+#    reference solution);
 # 3. read the notation used everywhere: $n$, $m$, $W$, $W_i$, $h = Wx$, $x'$, $b$, $S$, $1-S$, $I_i$, $D_i$, $D^*$;
 # 4. describe the synthetic data of the paper: sparse features with a sparsity $S$.
 #
@@ -20,12 +21,15 @@
 # From the repository root:
 #
 # ```bash
-# make lab    # creates .venv with the pinned requirements, installs tmslab, opens JupyterLab here
+# make lab    # creates .venv with the pinned requirements, installs tmslab, opens this lesson in JupyterLab
 # make test   # everything CI runs: unit tests (make unit) + a strict re-run of every lesson (make lessons)
 # ```
 #
 # Both targets build the virtual environment `.venv` first when it is missing or out of date, so
-# `make lab` is the only command you need to start. Without `make`:
+# `make lab` is the only command you need to start. JupyterLab's file browser then shows the whole
+# repository: the lessons in `lessons/`, the library in `tmslab/`, and
+# [`docs/references.md`](../docs/references.md), the course's page about the paper, the talk and the numbers the
+# lessons compare against. Without `make`:
 # `python3 -m venv .venv && .venv/bin/pip install -r requirements.txt && .venv/bin/pip install --no-deps -e .`,
 # then `.venv/bin/jupyter lab lessons/00_welcome.ipynb`. Conda users can use `environment.yml`
 # (the same pinned versions). Everything runs on a CPU; no data is downloaded (all data is synthetic).
@@ -46,8 +50,8 @@
 #   seconds per lesson). The lessons pass `progress=False` to keep their stored outputs clean; leave it
 #   out in your own experiments to see a progress bar.
 # * **Widgets** (sliders) redraw their figure and the text above it when you *release* the slider.
-# * **Hidden cells**: solutions are collapsed. Click the three dots (or the blue bar left of the cell)
-#   to expand one.
+# * **Exercises** end with a cell that checks your function and says whether the lesson goes on with
+#   yours or with the reference solution (next section).
 
 # %%
 import numpy as np
@@ -55,6 +59,8 @@ import matplotlib.pyplot as plt
 import torch
 
 import tmslab
+from tmslab import solutions
+from tmslab.checks import adopt
 from tmslab.checks import intro as intro_checks
 from tmslab.widgets import intro as intro_widgets
 
@@ -154,45 +160,43 @@ plt.show()
 # %% [markdown]
 # ## How exercises work
 #
-# Every exercise has four cells:
+# Every exercise has three cells:
 #
 # 1. **the task** (a markdown cell like the one below);
 # 2. **a stub**: a function whose body is `raise NotImplementedError("your code here")`. Replace that
 #    line with your code and run the cell;
-# 3. **a check**: `print(tmslab.checks.report(check, your_function))`. It prints
-#    `❌ Not yet: ...` with a precise hint (the stored output shows what it says for the untouched stub),
-#    or a success line starting with `Correct` once your function is right;
-# 4. **a hidden solution** (collapsed, tagged `solution`). Try first; expand it if you are stuck. Running
-#    it defines the reference solution under the same name, so the rest of the lesson works either way.
+# 3. **a check**, e.g. `embed = adopt(intro_checks.check_embed, embed, solutions.lesson00.embed)`. It
+#    runs the check on your function and prints one of two things:
+#    * `✅ Correct: ...`, and the lesson continues with **your** function;
+#    * `❌ Not yet: ...` with a precise hint, and the lesson continues with the **reference solution**,
+#      saying so. Fix your stub, run it, run the check again, and your function takes over.
+#
+# So *Run All* never replaces your code behind your back, and a lesson always runs to the end (the
+# stored outputs show what the check says for an untouched stub). Stuck? The reference solutions are
+# kept away from the exercises, in `tmslab/solutions/` (this lesson's:
+# [tmslab/solutions/lesson00.py](../tmslab/solutions/lesson00.py)), so you do not see one by accident;
+# `solutions.show(solutions.lesson00.embed)` in a new cell prints one. App mode (`make app`) leaves the
+# exercises out.
 #
 # Try it with two tiny exercises.
 
-# %% [markdown]
+# %% [markdown] tags=["exercise"]
 # ### Exercise 1: embed features into the hidden space
 #
 # Write `embed(W, x)` returning $h = Wx$ for a weight matrix `W` of shape $(m, n)$ and a feature vector
 # `x` of shape $(n,)$ (PyTorch tensors). $h$ has one entry per hidden dimension: $h = \sum_i x_i W_i$.
 
-# %%
+# %% tags=["exercise"]
 def embed(W, x):
     """h = W x: features (n,) -> hidden activations (m,)."""
     raise NotImplementedError("your code here")
 
 
-# %%
-print(tmslab.checks.report(intro_checks.check_embed, embed))
-
-
-# %% jupyter={"source_hidden": true} tags=["solution"]
-# Solution (expand to see it; run it to continue the lesson)
-def embed(W, x):
-    """h = W x: features (n,) -> hidden activations (m,)."""
-    return W @ x
-
-print(tmslab.checks.report(intro_checks.check_embed, embed))
+# %% tags=["exercise"]
+embed = adopt(intro_checks.check_embed, embed, solutions.lesson00.embed)
 
 # %% [markdown]
-# Your `embed` on the talk's example (lesson 02 takes it apart): three universities, Clemson, Duke and
+# The `embed` adopted above (yours once it passes its check) on the talk's example (lesson 02 takes it apart): three universities, Clemson, Duke and
 # NC State, are three features stored in two neurons at 120° from each other. Activate Clemson and Duke
 # at 0.9:
 
@@ -203,29 +207,20 @@ print("W =", np.round(W_universities.numpy(), 3).tolist())
 print("h = W (0.9, 0.9, 0) =", np.round(h.numpy(), 3).tolist(), "(the talk: (0, 0.9))")
 
 
-# %% [markdown]
+# %% [markdown] tags=["exercise"]
 # ### Exercise 2: from sparsity to density
 #
 # Write `density(S)` returning the **feature density**: the probability that a feature is *not* zero,
 # for a sparsity $S \in [0, 1]$.
 
-# %%
+# %% tags=["exercise"]
 def density(S):
     """Feature density (probability that x_i != 0) for sparsity S."""
     raise NotImplementedError("your code here")
 
 
-# %%
-print(tmslab.checks.report(intro_checks.check_density, density))
-
-
-# %% jupyter={"source_hidden": true} tags=["solution"]
-# Solution (expand to see it; run it to continue the lesson)
-def density(S):
-    """Feature density (probability that x_i != 0) for sparsity S."""
-    return 1 - S
-
-print(tmslab.checks.report(intro_checks.check_density, density))
+# %% tags=["exercise"]
+density = adopt(intro_checks.check_density, density, solutions.lesson00.density)
 
 # %% [markdown]
 # The talk's headline figure shows five features in two dimensions at 0%, 80% and 90% sparsity
@@ -254,6 +249,8 @@ for S in (0.0, 0.8, 0.9):
 # * **The talk** this course grew from: Tristan Thomas, *Toy Models of Superposition*, November 2025.
 #   Its examples (the digit-classification neurons, the "Clemson football and South African safari
 #   tours" neuron, the three universities, the 0%/80%/90% sparsity figure) appear in lessons 01–04.
+# * **Our notes on both**: [docs/references.md](../docs/references.md) summarises the paper's experiments as the
+#   lessons use them, the talk slide by slide, and the numbers the lessons compare against.
 # * Training follows the official notebook's recipe; the course checks its models against the outcomes
 #   the paper states and prints each comparison.
 
@@ -262,7 +259,8 @@ for S in (0.0, 0.8, 0.9):
 #
 # * `make lab` opens the course, `make test` re-runs every check and every lesson.
 # * Run lessons top to bottom; `tmslab.setup_lesson(seed=0)` makes the numbers reproducible.
-# * Exercises: edit the stub, run the check (`❌ Not yet` tells you what to fix), expand the solution if stuck.
+# * Exercises: edit the stub, run the check. `❌ Not yet` tells you what to fix, and the lesson continues
+#   with the reference solution until yours passes; `✅ Correct` and the lesson uses yours.
 # * $W$ is $m \times n$; column $W_i$ is feature $i$'s direction; $h = Wx$; $x'$ is the reconstruction.
 # * Features are sparse: active with probability $1-S$; at $S = 0.9$ a sample of 5 features has on
 #   average only 0.5 active ones.
@@ -301,9 +299,11 @@ for S in (0.0, 0.8, 0.9):
 #    $\mathbb{E}[x_i] = (1-S)/2 = 0.5$ for $U[0,1]$ values that are always active.
 #    </details>
 #
-# 5. What does the check print for an untouched stub, and why is that useful?
+# 5. What does the check print for an untouched stub, and what happens to the rest of the lesson?
 #    <details><summary>Answer</summary>
 #
 #    `❌ Not yet: the function still raises NotImplementedError; ...`: the check runs your function on
-#    fixed cases and reports what went wrong instead of showing a traceback.
+#    fixed cases and reports what went wrong instead of showing a traceback. The next line says that
+#    the lesson continues with the reference solution, so later cells still run; once your function
+#    passes, they use yours.
 #    </details>

@@ -21,6 +21,8 @@ import matplotlib.pyplot as plt
 import torch
 
 import tmslab
+from tmslab import solutions
+from tmslab.checks import adopt
 from tmslab import basis, jl, metrics, plots
 from tmslab.checks import intro as intro_checks
 from tmslab.models import forward, weighted_mse
@@ -53,9 +55,15 @@ def rounded(t, digits=3):
 # for closed loops, one for straight edges. Such a neuron is **monosemantic**: it means one thing.
 #
 # *Is this really what happens? Typically, no.* Real networks are full of **polysemantic** neurons that
-# respond to unrelated things. The talk's example, from the feature-visualization work of Olah,
-# Mordvintsev and Schubert (Distill, 2017): a neuron in a language model that responds to both
-# **Clemson football** and **South African safari tours**.
+# respond to unrelated things. The talk's example, from the work on polysemantic neurons in language
+# models: a neuron that responds to both **Clemson football** and **South African safari tours**
+# (on its sources, see [references](../docs/references.md#olah)).
+#
+# **Features are directions.** The talk's first piece of related work shows why a feature need not be
+# a neuron: word vectors (Mikolov et al., 2013, [references](../docs/references.md#mikolov)). Trained only to predict
+# nearby words, they end up with meaningful *directions*:
+# $v(\text{king}) - v(\text{man}) + v(\text{woman})$ lands closest to $v(\text{queen})$, so "male to
+# female" is one direction shared by many pairs of words, and it is not a coordinate axis.
 #
 # In the toy models, a feature $i$ is a **direction** $W_i \in \mathbb{R}^m$ (column $i$ of $W$), and
 # neuron $j$ is the $j$-th coordinate of $h = Wx = \sum_i x_i W_i$:
@@ -147,60 +155,41 @@ print(f"Rotation, ReLU-hidden model: loss {float(hid.loss_before[0]):.4f} -> "
       f"monosemantic neurons {int(hid.monosemantic_before[0])} -> {int(hid.monosemantic_after[0])}")
 
 
-# %% [markdown]
+# %% [markdown] tags=["exercise"]
 # ### Exercise 1: rotate the hidden space
 #
 # Write `rotate(W, R)` that returns the weights of the rotated model: every feature direction $W_i$
 # (column $i$ of `W`, shape $(m, n)$) becomes $R W_i$, for an $m \times m$ rotation `R`. Do not modify
 # `W` in place.
 
-# %%
+# %% tags=["exercise"]
 def rotate(W, R):
     """W (m, n), R (m, m) orthogonal -> the rotated weights (m, n)."""
     raise NotImplementedError("your code here")
 
 
-# %%
-print(tmslab.checks.report(intro_checks.check_rotate, rotate))
+# %% tags=["exercise"]
+rotate = adopt(intro_checks.check_rotate, rotate, solutions.lesson01.rotate)
 
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
-# Solution (expand to see it; run it to continue the lesson)
-def rotate(W, R):
-    """W (m, n), R (m, m) orthogonal -> the rotated weights (m, n)."""
-    return R @ W
-
-print(tmslab.checks.report(intro_checks.check_rotate, rotate))
-
-
-# %% [markdown]
+# %% [markdown] tags=["exercise"]
 # ### Exercise 2: the ReLU-hidden model
 #
 # Write `relu_hidden_forward(W, b, x)` for a batch `x` of shape $(B, n)$ (one sample per row) returning
 # $x' = \mathrm{ReLU}(W^\top \mathrm{ReLU}(W x) + b)$ for every sample, shape $(B, n)$. With samples as
 # rows, $Wx$ for all samples at once is `x @ W.T`.
 
-# %%
+# %% tags=["exercise"]
 def relu_hidden_forward(W, b, x):
     """W (m, n), b (n,), x (B, n) -> x' (B, n) of the ReLU-hidden model."""
     raise NotImplementedError("your code here")
 
 
-# %%
-print(tmslab.checks.report(intro_checks.check_relu_hidden_forward, relu_hidden_forward))
-
-
-# %% jupyter={"source_hidden": true} tags=["solution"]
-# Solution (expand to see it; run it to continue the lesson)
-def relu_hidden_forward(W, b, x):
-    """W (m, n), b (n,), x (B, n) -> x' (B, n) of the ReLU-hidden model."""
-    h = torch.relu(x @ W.T)
-    return torch.relu(h @ W + b)
-
-print(tmslab.checks.report(intro_checks.check_relu_hidden_forward, relu_hidden_forward))
+# %% tags=["exercise"]
+relu_hidden_forward = adopt(intro_checks.check_relu_hidden_forward, relu_hidden_forward, solutions.lesson01.relu_hidden_forward)
 
 # %% [markdown]
-# With your two functions, repeat the experiment by hand on the trained ReLU-hidden model, and compare
+# With the two functions adopted above (yours if they passed), repeat the experiment by hand on the trained ReLU-hidden model, and compare
 # with what the same rotation does to the **linear** model's product $W^\top W$:
 
 # %%
@@ -228,9 +217,13 @@ print(f"linear:      max |change of W^T W| = {float(WtW_change):.6f}")
 #   directions. **Polysemanticity is inevitable** if this happens: some neurons must respond to several
 #   features.
 #
-# For the linear model the paper gives a crisp test: the representation is in superposition exactly when
-# $W^\top W$ ($n \times n$, rank at most $m$) is not invertible, i.e. when more than $m$ features are
-# stored. Superposition has a cost: feature directions can no longer all be orthogonal, so an active
+# For the linear model the paper gives a crisp test: a representation is in superposition when $W^\top W$
+# is not invertible. Read it for the features the model stores. $W^\top W$ itself is $n \times n$ with
+# rank at most $m$, so for $n > m$ it is *never* invertible, even for a model that simply drops the extra
+# features (the linear model of lesson 03). Restricted to the $k$ represented features (columns with
+# $\|W_i\| \approx 1$), the $k \times k$ block of $W^\top W$ is invertible only when those $k$ directions
+# are linearly independent, which needs $k \le m$: storing more than $m$ features forces superposition.
+# Superposition has a cost: feature directions can no longer all be orthogonal, so an active
 # feature $j$ leaks into feature $i$ by $W_i \cdot W_j$. This **interference** is the subject of lesson 02.
 #
 # Why would a model accept interference at all? Because in high dimensions you can have *many* directions
@@ -253,10 +246,20 @@ print(f"linear:      max |change of W^T W| = {float(WtW_change):.6f}")
 # $$ N = e^{m \varepsilon^2 / 4} $$
 #
 # $\varepsilon$-nearly orthogonal directions exist (`metrics.jl_lower_bound`): a number that grows
-# **exponentially** with $m$. This is the intuition behind the Johnson–Lindenstrauss lemma, which the
-# talk cites as the mathematical justification of superposition. The bound is loose; a direct experiment
-# (`metrics.johnson_lindenstrauss_count`) draws random directions one by one and keeps each one whose
-# $|\cos|$ with every kept direction is below $\varepsilon$:
+# **exponentially** with $m$. This is the intuition behind the **Johnson–Lindenstrauss lemma**, which the
+# talk cites as the mathematical justification of superposition ([references](../docs/references.md#jl)). The lemma:
+# *for any $0 < \varepsilon < 1$ and any $N$ points in $\mathbb{R}^d$, a linear map into $\mathbb{R}^k$
+# with $k \ge 4 \ln N / (\varepsilon^2/2 - \varepsilon^3/3)$ keeps every squared distance between the
+# points within a factor $1 \pm \varepsilon$* (a random projection does it with high probability).
+# Apply it to the one-hot vectors $e_1, \dots, e_N$ and $0$: the images have
+# $\|f(e_i)\|^2 \in [1 - \varepsilon, 1 + \varepsilon]$ and
+# $\|f(e_i) - f(e_j)\|^2 \in [2 - 2\varepsilon, 2 + 2\varepsilon]$, so $|f(e_i) \cdot f(e_j)| \le 2\varepsilon$:
+# $N$ features fit in $k = O(\log N / \varepsilon^2)$ dimensions with small interference.
+#
+# The bound is loose; a direct experiment (`metrics.johnson_lindenstrauss_count`) draws random
+# directions one by one and keeps each one whose $|\cos|$ with every kept direction is below
+# $\varepsilon$. Its count is a lower bound on what fits, and it depends on how many candidates are
+# drawn: more candidates, more directions kept.
 
 # %%
 eps = 0.3
@@ -265,45 +268,35 @@ print(f"{'m':>5s} {'greedy count':>13s} {'count / m':>10s} {'exp(m eps^2/4)':>15
 for m in (5, 10, 20, 50, 100):
     count = metrics.johnson_lindenstrauss_count(m, eps, n_candidates=2000)
     print(f"{m:5d} {count:13d} {count / m:10.2f} {metrics.jl_lower_bound(m, eps):15.2f}")
+by_candidates = {c: metrics.johnson_lindenstrauss_count(100, eps, n_candidates=c) for c in (500, 1000, 2000, 4000)}
+print("m = 100, greedy count by number of candidates drawn:", by_candidates)
 
 # %% [markdown]
 # For small $m$ random directions do no better than an orthonormal basis ($m$ directions, $\cos = 0$),
 # but the count grows much faster than $m$: at $m = 100$, several hundred directions have every pairwise
-# $|\cos| < 0.3$ (the guaranteed $e^{m\varepsilon^2/4}$ is far smaller: it is a worst-case existence
-# bound). Explore $m$ and $\varepsilon$ below. Left: cosines between 200 random directions (the band is
+# $|\cos| < 0.3$, and drawing more candidates finds more (the last line), so the true maximum is larger
+# still. The guaranteed $e^{m\varepsilon^2/4}$ is far smaller: it is a worst-case existence bound. Explore $m$ and $\varepsilon$ below. Left: cosines between 200 random directions (the band is
 # $|\cos| < \varepsilon$); right: $m$, the greedy count (1000 candidates) and the bound, on a log scale.
 
 # %%
 intro_widgets.build_jl_explorer()
 
 
-# %% [markdown]
+# %% [markdown] tags=["exercise"]
 # ### Exercise 3: how orthogonal is a set of directions?
 #
 # Write `max_abs_cos(V)` for a tensor `V` of shape $(k, m)$ holding $k$ directions as rows (not
 # necessarily of unit length). Return the largest $|\cos(V_a, V_b)|$ over all pairs $a \ne b$ as a
 # Python float: 0 for mutually orthogonal directions, 1 when two are parallel or antiparallel.
 
-# %%
+# %% tags=["exercise"]
 def max_abs_cos(V):
     """V (k, m), k >= 2 directions as rows -> max over a != b of |cos(V_a, V_b)|."""
     raise NotImplementedError("your code here")
 
 
-# %%
-print(tmslab.checks.report(intro_checks.check_max_abs_cosine, max_abs_cos))
-
-
-# %% jupyter={"source_hidden": true} tags=["solution"]
-# Solution (expand to see it; run it to continue the lesson)
-def max_abs_cos(V):
-    """V (k, m), k >= 2 directions as rows -> max over a != b of |cos(V_a, V_b)|."""
-    U = V / V.norm(dim=1, keepdim=True)
-    C = (U @ U.T).abs()
-    C.fill_diagonal_(0.0)
-    return float(C.max())
-
-print(tmslab.checks.report(intro_checks.check_max_abs_cosine, max_abs_cos))
+# %% tags=["exercise"]
+max_abs_cos = adopt(intro_checks.check_max_abs_cosine, max_abs_cos, solutions.lesson01.max_abs_cos)
 
 # %%
 for m in (5, 50, 500, 5000):
@@ -343,7 +336,6 @@ fig = plots.plot_features_2d_row(
     [f"best restart: loss {float(losses.min()) * 1000:.2f}e-3",
      f"worst restart: loss {float(losses.max()) * 1000:.2f}e-3"],
     suptitle="5 features in 2 dimensions at 90% sparsity (colour = importance)")
-fig.axes[1].legend(fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5))
 plt.show()
 
 # %%
@@ -353,7 +345,7 @@ pentagon = bool(len(gaps) == 5 and (norms > 0.95).all() and (norms < 1.2).all()
 print('Paper (intro figure, 90% sparsity): "All five features are embedded as a pentagon".')
 print(f"Measured (best of 10): 5 norms in [0.95, 1.2] and all gaps 72 +- 10 degrees -> {pentagon}")
 print(f"Restarts that found all 5 features: {int((metrics.n_represented(teaser.W) == 5).sum())} / 10 "
-      "(the reference found the pentagon in 3/10 seeds: best-of-K matters)")
+      "(the reference replication: 3/10 seeds, docs/references.md#e1; best-of-K matters)")
 print(f"All biases negative: {bool((best.b[0] < 0).all())} "
       "(a negative bias filters the small positive interference)")
 print(f"Superposition sum_(j != i) (W^_i . W_j)^2 per feature: {rounded(metrics.superposition(W_best), 2)}")
@@ -370,15 +362,17 @@ print(f"Superposition sum_(j != i) (W^_i . W_j)^2 per feature: {rounded(metrics.
 #
 # * A **feature** is a direction $W_i$ in the hidden space; a **neuron** is a coordinate $h_j$. A neuron is
 #   monosemantic when one feature dominates its row of $W$, polysemantic otherwise (the "Clemson football
-#   and South African safari tours" neuron).
+#   and South African safari tours" neuron). Features are *directions*, as in word vectors
+#   (king - man + woman is closest to queen).
 # * **Non-privileged basis**: in the linear and ReLU-output models, rotating the hidden space, $W \to RW$,
 #   leaves $W^\top W$ and the function unchanged (measured: max output change 0.0000). **Privileged
 #   basis**: with a hidden ReLU the same rotation raises the loss and destroys the monosemantic neurons
 #   (the table above), and training aligns features with neurons.
 # * **Superposition hypothesis**: networks represent more features than neurons; then features cannot all
 #   align with the basis and **polysemanticity is inevitable**.
-# * **Johnson–Lindenstrauss**: the number of $\varepsilon$-nearly orthogonal directions grows like
-#   $e^{cm\varepsilon^2}$, so $m$ dimensions can host far more than $m$ features with small interference.
+# * **Johnson–Lindenstrauss**: $N$ points keep their distances within $1 \pm \varepsilon$ in
+#   $O(\log N / \varepsilon^2)$ dimensions, so the number of $\varepsilon$-nearly orthogonal directions grows
+#   like $e^{cm\varepsilon^2}$, so $m$ dimensions can host far more than $m$ features with small interference.
 # * A trained 5-feature, 2-dimension model at 90% sparsity stores all five features as a pentagon
 #   (best of 10 restarts), as the paper says.
 
@@ -421,6 +415,6 @@ print(f"Superposition sum_(j != i) (W^_i . W_j)^2 per feature: {rounded(metrics.
 #    <details><summary>Answer</summary>
 #
 #    Small models often converge to local minima (here several restarts stored only four features). The
-#    paper's figures show the lowest-loss solution; the reference reproduction found the pentagon in only
-#    3 of 10 seeds.
+#    paper's figures show the lowest-loss solution; the reference replication found the pentagon in only
+#    3 of 10 seeds ([references, E1](../docs/references.md#e1)).
 #    </details>

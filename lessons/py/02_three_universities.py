@@ -25,7 +25,8 @@ import matplotlib.pyplot as plt
 import tmslab
 from tmslab import metrics, plots, theory
 from tmslab import universities as uni
-from tmslab.checks import report
+from tmslab import solutions
+from tmslab.checks import adopt
 from tmslab.checks.universities import check_de_embed, check_interference_matrix, check_relu_readout
 from tmslab.widgets.universities import build_universities_panel, plot_readout
 
@@ -98,30 +99,21 @@ print(f"proj_D(NC State) = {theory.projection_coefficient(nc_state, duke):+.3f} 
 # is how strongly feature $j$ leaks into the read-out of feature $i$: the diagonal holds $\|W_i\|^2$, the
 # off-diagonal entries are the interference. It is $n \times n$ (one row and column per *feature*), not
 # $m \times m$.
-#
+
+# %% [markdown] tags=["exercise"]
 # ### Exercise 1: the interference matrix
 #
 # Write `interference(W)` that takes any $W$ of shape $(m, n)$ (a torch tensor) and returns $W^\top W$ of
 # shape $(n, n)$. The check tries the universities and two random matrices.
 
-# %%
+# %% tags=["exercise"]
 def interference(W):
     # W: (m, n) tensor, column i = feature i. Return W^T W, shape (n, n).
     raise NotImplementedError("your code here")
 
 
-# %%
-print(report(check_interference_matrix, interference))
-
-
-# %% jupyter={"source_hidden": true} tags=["solution"]
-# Solution (expand to see it; run it to continue the lesson)
-def interference(W):
-    # W: (m, n) tensor, column i = feature i. Return W^T W, shape (n, n).
-    return W.T @ W
-
-
-print(report(check_interference_matrix, interference))
+# %% tags=["exercise"]
+interference = adopt(check_interference_matrix, interference, solutions.lesson02.interference)
 
 # %% [markdown]
 # For the universities every diagonal entry is 1 (unit vectors) and every off-diagonal entry is $-\tfrac12$.
@@ -140,7 +132,7 @@ print("superposition per feature:", r3(metrics.superposition(W)))
 D = metrics.feature_dimensionality(W)
 print(f"feature dimensionality D_i: {r3(D)}   paper (triangle): 2/3 = {2 / 3:.3f}   "
       f"sum D_i = {float(D.sum()):.3f} (= m = 2)")
-fig = plots.plot_interference(W, title="Interference matrix W^T W (universities)")
+fig = plots.plot_interference(W, title="Interference matrix " + plots.WTW + " (universities)")
 ax = fig.axes[0]
 ax.set_xticks(range(3), theory.UNIVERSITIES, fontsize=7)
 ax.set_yticks(range(3), theory.UNIVERSITIES, fontsize=7)
@@ -198,7 +190,7 @@ print("h = W x =", r3(h))
 print(f"NC State reads h . v3 = {float(h @ nc_state):+.3f}")
 
 
-# %% [markdown]
+# %% [markdown] tags=["exercise"]
 # ### Exercise 2: de-embedding
 #
 # To read every feature at once, take the dot product of $h$ with every feature direction: the rows of
@@ -208,24 +200,14 @@ print(f"NC State reads h . v3 = {float(h @ nc_state):+.3f}")
 #
 # Write `de_embed(W, h)` for any $W$ of shape $(m, n)$ and $h$ of shape $(m,)$, returning $x'$ of shape $(n,)$.
 
-# %%
+# %% tags=["exercise"]
 def de_embed(W, h):
     # W: (m, n), h: (m,). Return x' = W^T h, shape (n,).
     raise NotImplementedError("your code here")
 
 
-# %%
-print(report(check_de_embed, de_embed))
-
-
-# %% jupyter={"source_hidden": true} tags=["solution"]
-# Solution (expand to see it; run it to continue the lesson)
-def de_embed(W, h):
-    # W: (m, n), h: (m,). Return x' = W^T h, shape (n,).
-    return W.T @ h
-
-
-print(report(check_de_embed, de_embed))
+# %% tags=["exercise"]
+de_embed = adopt(check_de_embed, de_embed, solutions.lesson02.de_embed)
 
 # %% [markdown]
 # Apply it to the talk's ambiguous $h$:
@@ -255,30 +237,21 @@ plt.show()
 # any multiple of $(1, 1, 1)$ (the null space of $W$) does not change $h$. The linear read-out halves the true
 # features and invents a $-0.9$ NC State; a ReLU removes the $-0.9$ but cannot undo the halving. The talk's
 # diagnosis: *a problem due to not having sparsity.*
-#
+
+# %% [markdown] tags=["exercise"]
 # ### Exercise 3 (optional): a ReLU read-out with a bias
 #
 # The paper's ReLU output model reads features as $x' = \operatorname{ReLU}(W^\top h + b)$ with a bias
 # vector $b \in \mathbb{R}^n$. Write `relu_readout(W, h, b)` (shapes $(m, n)$, $(m,)$, $(n,)$; returns $(n,)$).
 
-# %%
+# %% tags=["exercise"]
 def relu_readout(W, h, b):
     # W: (m, n), h: (m,), b: (n,). Return ReLU(W^T h + b), shape (n,).
     raise NotImplementedError("your code here")
 
 
-# %%
-print(report(check_relu_readout, relu_readout))
-
-
-# %% jupyter={"source_hidden": true} tags=["solution"]
-# Solution (expand to see it; run it to continue the lesson)
-def relu_readout(W, h, b):
-    # W: (m, n), h: (m,), b: (n,). Return ReLU(W^T h + b), shape (n,).
-    return torch.relu(W.T @ h + b)
-
-
-print(report(check_relu_readout, relu_readout))
+# %% tags=["exercise"]
+relu_readout = adopt(check_relu_readout, relu_readout, solutions.lesson02.relu_readout)
 
 # %%
 b_small = torch.full((3,), -0.1, dtype=torch.float64)
@@ -401,7 +374,7 @@ for r in range(run.n_instances):
           f"own dimension: {theory.UNIVERSITIES[int(D_r.argmax())]}")
 fig = plots.plot_features_2d_row([W, W_anti, W_learned],
                                  ["universities triangle", "antipodal pair + dedicated",
-                                  "learned, best of 6 (S = 0.9)"])
+                                  "learned, best of 6 (S = 0.9)"], labels=theory.UNIVERSITIES)
 plt.show()
 
 # %% [markdown]

@@ -25,7 +25,8 @@ import matplotlib.pyplot as plt
 
 import tmslab
 from tmslab import linear_loss, metrics, plots, sweeps
-from tmslab.checks import report
+from tmslab import solutions
+from tmslab.checks import adopt, whose
 from tmslab.checks.models import check_forward, check_weighted_loss
 from tmslab.widgets.sweeps import build_model_panel, instance_figure
 
@@ -105,7 +106,8 @@ print("importance I_i = 0.7^i for i = 0, 4, 5, 19:", r3(importance[[0, 4, 5, 19]
 #
 # In code we average over the samples of a batch and over the features instead of summing (as the paper's
 # official notebook does): that only divides $L$ by a constant, which changes nothing for the optimiser.
-#
+
+# %% [markdown] tags=["exercise"]
 # ### Exercise 1: the forward pass
 #
 # Write `forward_pass(x, W, b, relu)` for **one** model and a **batch** of samples: `x` has shape
@@ -114,51 +116,31 @@ print("importance I_i = 0.7^i for i = 0, 4, 5, 19:", r3(importance[[0, 4, 5, 19]
 # rows, $h = Wx$ becomes `x @ W.T`. The check compares with `tmslab.models.forward` on random sparse
 # inputs.
 
-# %%
+# %% tags=["exercise"]
 def forward_pass(x, W, b, relu):
     # x: (B, n), W: (m, n), b: (n,). Return x' (B, n): W^T W x + b, with a ReLU when relu is True.
     raise NotImplementedError("your code here")
 
 
-# %%
-print(report(check_forward, forward_pass))
+# %% tags=["exercise"]
+forward_pass = adopt(check_forward, forward_pass, solutions.lesson03.forward_pass)
 
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
-# Solution (expand to see it; run it to continue the lesson)
-def forward_pass(x, W, b, relu):
-    h = x @ W.T                  # (B, m): h = W x for every sample
-    out = h @ W + b              # (B, n): x' = W^T h + b
-    return torch.relu(out) if relu else out
-
-
-print(report(check_forward, forward_pass))
-
-
-# %% [markdown]
+# %% [markdown] tags=["exercise"]
 # ### Exercise 2: the importance-weighted loss
 #
 # Write `weighted_loss(x_hat, x, importance)`: `x_hat` and `x` have shape $(B, n)$, `importance` has shape
 # $(n,)$; return one number, the **mean over the batch and the features** of $I_i (x_i - x'_i)^2$. The
 # check compares with `tmslab.models.weighted_mse`, the loss the trainer minimises.
 
-# %%
+# %% tags=["exercise"]
 def weighted_loss(x_hat, x, importance):
     # x_hat, x: (B, n); importance: (n,). Return the mean of I_i (x_i - x'_i)^2.
     raise NotImplementedError("your code here")
 
 
-# %%
-print(report(check_weighted_loss, weighted_loss))
-
-
-# %% jupyter={"source_hidden": true} tags=["solution"]
-# Solution (expand to see it; run it to continue the lesson)
-def weighted_loss(x_hat, x, importance):
-    return (importance * (x - x_hat) ** 2).mean()
-
-
-print(report(check_weighted_loss, weighted_loss))
+# %% tags=["exercise"]
+weighted_loss = adopt(check_weighted_loss, weighted_loss, solutions.lesson03.weighted_loss)
 
 # %% [markdown]
 # ## 3. Train both models
@@ -176,15 +158,17 @@ print(linear)
 print(relu)
 
 # %% [markdown]
-# Your two functions reproduce what the trainer measured: evaluate the trained linear model at $S = 0.9$
-# on fresh samples with *your* `forward_pass` and `weighted_loss` and compare with `run.final_loss`
+# The two functions adopted above (yours if they passed) reproduce what the trainer measured: evaluate
+# the trained linear model at $S = 0.9$ on fresh samples with `forward_pass` and `weighted_loss` and
+# compare with `run.final_loss`
 # (computed on other fresh samples, so expect agreement to a few percent).
 
 # %%
 k = SPARSITIES.index(0.9)
 x_eval = tmslab.sample_features(32_768, linear.sparsity[k], generator=torch.Generator().manual_seed(1))
 mine = weighted_loss(forward_pass(x_eval, linear.W[k], linear.b[k], relu=False), x_eval, linear.importance[k])
-print(f"your loss on fresh data: {float(mine):.5f}   trainer's final_loss: {float(linear.final_loss[k]):.5f}")
+print(f"{whose(forward_pass)} forward_pass and {whose(weighted_loss)} weighted_loss on fresh data: "
+      f"{float(mine):.5f}   trainer's final_loss: {float(linear.final_loss[k]):.5f}")
 
 # %% [markdown]
 # ## 4. Reading a trained model: $W^\top W$, $b$ and $\|W_i\|$
@@ -216,12 +200,12 @@ print("b_i of features 0-9:    ", r3(linear.b[0][:10]))
 # four linear models side by side (top: $\|W_i\|$; bottom: $W^\top W$ with $b$ as the last column):
 
 # %%
-fig = plots.plot_sweep(linear, suptitle="Linear model, n = 20, m = 5, I_i = 0.7^i")
+fig = plots.plot_sweep(linear, suptitle="Linear model, $n = 20$, $m = 5$, $I_i = 0.7^i$")
 plt.show()
 
 # %% [markdown]
 # The same top-five identity at every sparsity; only the bias column fades, because the mean of an
-# unlearned feature, $(1-S)/2$, shrinks. The reference (paper.md, E2) turns this into checks; here they
+# unlearned feature, $(1-S)/2$, shrinks. The reference replication ([references, E2](../docs/references.md#e2)) turns this into checks; here they
 # are on the models we just trained (tolerances: norms within 0.05 of 1 for features 0-4 and below 0.05
 # for the rest, the top-five block of $W^\top W$ within 0.05 of the identity, biases within 0.02 of
 # $(1-S)/2$ for features 5-19 and of 0 for features 0-4):
@@ -252,7 +236,7 @@ print("represented features (||W_i|| > 0.5): ReLU", int(metrics.n_represented(re
       " linear", int(metrics.n_represented(linear.W[0])))
 c = sweeps.linear_checks(relu.W[0], relu.b[0], density=1.0)
 print("the ReLU model at S = 0 passes the linear model's checks:", all(c["passed"].values()),
-      " (paper.md E2: 'ReLU, S=0: same as linear')")
+      " (references, E2: 'ReLU, S=0: same as linear')")
 
 # %% [markdown]
 # Same solution, same loss: with dense data the ReLU has nothing to filter. Sparsity is what changes the
@@ -270,20 +254,23 @@ for k, S in enumerate(SPARSITIES):
 #
 # ## 5. Why the linear model is PCA-like: the loss decomposition
 #
-# Write $M = W^\top W$. For the linear model the paper (adapting Saxe et al.) splits the loss into two terms:
+# Write $M = W^\top W$. For the linear model the paper (adapting Saxe et al., [references, E3](../docs/references.md#e3))
+# splits the loss into two terms:
 #
 # $$
-# L \sim \underbrace{\sum_i I_i \,\big(1 - \|W_i\|^2\big)^2}_{\text{feature benefit}}
+# L \sim \underbrace{\sum_i I_i \,\big(1 - \|W_i\|^2\big)^2}_{\text{feature benefit (a cost)}}
 # \;+\; \underbrace{\sum_{i \neq j} I_j \,(W_j \cdot W_i)^2}_{\text{interference}} .
 # $$
 #
-# The first term is the loss that representing features removes: $\sum_i I_i$ when nothing is represented, 0
-# when every $\|W_i\| = 1$. The second is the price of features sharing directions. For our data, with the
+# The paper calls the first term the *feature benefit*, but like the second it is a **loss**: what the
+# model loses on the features it does not represent, $\sum_i I_i$ when nothing is represented, 0 when
+# every $\|W_i\| = 1$. Representing a feature *shrinks* it; that reduction is the benefit. The table
+# below calls it the **missing cost**. The second is the price of features sharing directions. For our data, with the
 # best bias $b^*_i = \mu_i - \sum_j M_{ij}\mu_j$, the decomposition is exact: with $\mu = (1-S)/2$ and
 # $v = \operatorname{Var}(x_i) = (1-S)/3 - \mu^2$,
 #
 # $$
-# E\Big[\sum_i I_i (x_i - x'_i)^2\Big] = v \cdot \big(\text{feature benefit} + \text{interference}\big).
+# E\Big[\sum_i I_i (x_i - x'_i)^2\Big] = v \cdot \big(\text{missing cost} + \text{interference}\big).
 # $$
 #
 # A linear readout cannot cancel interference: every unit of $(W_j \cdot W_i)^2$ costs as much as it
@@ -293,7 +280,7 @@ for k, S in enumerate(SPARSITIES):
 # measured losses (the trainer's `final_loss` averages over features, so we multiply it by $n = 20$):
 
 # %%
-print("model        1-S     feature benefit  interference  predicted L  measured L")
+print("model        1-S     missing cost     interference  predicted L  measured L")
 for name, run in (("linear", linear), ("ReLU output", relu)):
     for k, S in enumerate(SPARSITIES):
         benefit, interference = linear_loss.linear_loss_terms(run.W[k], run.importance[k])
@@ -305,12 +292,12 @@ for name, run in (("linear", linear), ("ReLU output", relu)):
 # %% [markdown]
 # Read the table in two halves.
 #
-# * **Linear rows:** interference is essentially 0 and the feature benefit term is the same at every
+# * **Linear rows:** interference is essentially 0 and the missing cost is the same at every
 #   sparsity, $\sum_{i \ge 5} 0.7^i \approx 0.558$: the five dropped features. The exact formula predicts the
 #   measured loss (the small gaps are sampling noise of the evaluation data, largest at $1-S = 0.01$ where few
 #   samples are active).
 # * **ReLU rows:** the predicted column is what the **linear** model would lose with the ReLU model's $W$
-#   (and the best bias). The sparse ReLU models buy a smaller feature-benefit term by representing more
+#   (and the best bias). The sparse ReLU models buy a smaller missing cost by representing more
 #   features, but pay with a large interference term, so as *linear* models they would be several times worse
 #   than the PCA solution. The measured column shows that with the ReLU the same $W$ is *better* than the
 #   linear model at $1-S \le 0.1$: the ReLU filters out negative interference, which the linear readout must
@@ -353,8 +340,8 @@ build_model_panel({"linear": linear, "relu_output": relu})
 #   bias (0 for represented features, $(1-S)/2$ for dropped ones) and $\|W_i\|$ ($\approx 1$ represented,
 #   $\approx 0$ not).
 # * Measured here: the linear model learns exactly the top $m = 5$ features at every sparsity and passes all
-#   of the reference's checks; the ReLU output model at $S = 0$ finds the same solution.
-# * The linear loss is feature benefit plus interference; a linear readout pays for every bit of
+#   of the reference replication's checks ([references, E2](../docs/references.md#e2)); the ReLU output model at $S = 0$ finds the same solution.
+# * The linear loss is the missing cost (the paper's "feature benefit" term, a loss) plus interference; a linear readout pays for every bit of
 #   interference, so it behaves like PCA and never uses superposition. The ReLU output model does, once the
 #   data is sparse.
 #
@@ -373,11 +360,11 @@ build_model_panel({"linear": linear, "relu_output": relu})
 # $W$ depends on the arbitrary rotation the optimiser happened to find; $W^\top W$ and $b$ do not.
 # </details>
 #
-# 3. The linear model at $1 - S = 0.01$ has the same feature benefit term as at $1-S = 1$ but a loss about
+# 3. The linear model at $1 - S = 0.01$ has the same missing cost as at $1-S = 1$ but a loss about
 #    25 times smaller. Why?
 # <details><summary>Answer</summary>
 #
-# The loss is $v \cdot (\text{feature benefit} + \text{interference})$ and the variance
+# The loss is $v \cdot (\text{missing cost} + \text{interference})$ and the variance
 # $v = (1-S)/3 - ((1-S)/2)^2$ shrinks from $1/12 \approx 0.083$ at $1-S = 1$ to $\approx 0.0033$ at
 # $1-S = 0.01$. The model is the same; there is just less signal to miss.
 # </details>
@@ -391,7 +378,7 @@ build_model_panel({"linear": linear, "relu_output": relu})
 # changes that.
 # </details>
 #
-# 5. Your `forward_pass` without the bias: which features would the dense linear model get most wrong?
+# 5. A `forward_pass` without the bias: which features would the dense linear model get most wrong?
 # <details><summary>Answer</summary>
 #
 # The fifteen unlearned features: with $b = 0$ they would be predicted as 0 instead of their mean 0.5. The

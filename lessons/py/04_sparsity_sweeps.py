@@ -26,7 +26,8 @@ import matplotlib.pyplot as plt
 
 import tmslab
 from tmslab import geometry2d, metrics, plots, sweeps
-from tmslab.checks import report
+from tmslab import solutions
+from tmslab.checks import adopt
 from tmslab.checks.sweeps import check_count_represented, check_superposition
 from tmslab.widgets.sweeps import build_restart_panel, build_sweep_panel
 
@@ -83,7 +84,7 @@ plt.show()
 #   interference'." Neighbours in the pentagon are $72°$ apart, so an active feature leaks a *positive*
 #   amount into its two neighbours; the model answers with **negative biases**.
 #
-# The numbers behind the pictures, and the reference's checks (paper.md E1):
+# The numbers behind the pictures, and the reference replication's checks ([references, E1](../docs/references.md#e1)):
 
 # %%
 for s, S in enumerate(SPARSITIES_2D):
@@ -106,7 +107,7 @@ print(f"S = 0.9: angular gaps {[round(float(g), 1) for g in gaps]} degrees (72 +
 # %% [markdown]
 # The pentagon's norms are **above 1**, and its biases are negative. Both come together: a lone active
 # feature at $x_i = 1$ is reconstructed exactly when $\|W_i\|^2 + b_i = 1$, so a negative bias (which cancels
-# the positive interference from the neighbours) needs a longer arrow. The reference notes that the paper's
+# the positive interference from the neighbours) needs a longer arrow. The reference replication notes that the paper's
 # formula $\|W_i\| = 1/(1-b_i)$ does not fit the measured models; compare both on ours:
 
 # %%
@@ -120,7 +121,8 @@ print("1 / (1 - b_i)     :", r3(1 / (1 - b9)), "  (the paper's formula)")
 #
 # `tmslab.geometry2d` names the geometry of every restart (orthogonal, antipodal pairs, pentagon, or other,
 # with the embedded features). Here are all $3 \times 12$ restarts grouped by outcome, best first, with the
-# reference's count next to ours (paper.md E1 trained 10 seeds per sparsity with the official notebook's
+# reference's count next to ours (the replication in [references, E1](../docs/references.md#e1) trained 10 seeds per
+# sparsity with the official notebook's
 # recipe; its initialisation differs slightly from ours, so expect different fractions, the same winners):
 
 # %%
@@ -170,59 +172,39 @@ build_restart_panel(intro)
 # $W_i$ as strongly as feature $i$ itself". Only $W_i$ is normalised: a weakly represented $W_j$ contributes
 # little. An unlearned feature ($W_i = 0$) gets 0; for a nearly unlearned one ($\|W_i\| \approx 0.01$) the
 # measure says where its tiny arrow points and means little, so we only read it for represented features.
-#
+
+# %% [markdown] tags=["exercise"]
 # ### Exercise 1: the superposition measure
 #
 # Write `superposition_measure(W)` for one $W$ of shape $(m, n)$ (features are columns) returning a tensor
 # of shape $(n,)$. Guard the division for unlearned features: divide by
 # $\max(\|W_i\|, 10^{-6})$. The check compares with `tmslab.metrics.superposition`.
 
-# %%
+# %% tags=["exercise"]
 def superposition_measure(W):
     # W: (m, n) tensor, column i = feature i. Return sum_{j != i} (hat W_i . W_j)^2 for every i, shape (n,).
     raise NotImplementedError("your code here")
 
 
-# %%
-print(report(check_superposition, superposition_measure))
+# %% tags=["exercise"]
+superposition_measure = adopt(check_superposition, superposition_measure, solutions.lesson04.superposition_measure)
 
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
-# Solution (expand to see it; run it to continue the lesson)
-def superposition_measure(W):
-    unit = W / W.norm(dim=0, keepdim=True).clamp_min(1e-6)     # hat W_i as columns
-    overlaps = unit.T @ W                                      # (n, n): hat W_i . W_j
-    squares = overlaps**2
-    return squares.sum(dim=1) - squares.diagonal()             # drop the j = i term
-
-
-print(report(check_superposition, superposition_measure))
-
-
-# %% [markdown]
+# %% [markdown] tags=["exercise"]
 # ### Exercise 2: counting represented features
 #
 # A feature counts as **represented** when $\|W_i\| > 0.5$ (the reference's threshold). Write
 # `count_represented(W, threshold=0.5)` returning that number (an `int`) for one $W$ of shape $(m, n)$.
 # The check compares with `tmslab.metrics.n_represented` on crafted matrices with norms near the threshold.
 
-# %%
+# %% tags=["exercise"]
 def count_represented(W, threshold=0.5):
     # W: (m, n) tensor. Return how many features have ||W_i|| > threshold.
     raise NotImplementedError("your code here")
 
 
-# %%
-print(report(check_count_represented, count_represented))
-
-
-# %% jupyter={"source_hidden": true} tags=["solution"]
-# Solution (expand to see it; run it to continue the lesson)
-def count_represented(W, threshold=0.5):
-    return int((W.norm(dim=0) > threshold).sum())
-
-
-print(report(check_count_represented, count_represented))
+# %% tags=["exercise"]
+count_represented = adopt(check_count_represented, count_represented, solutions.lesson04.count_represented)
 
 # %% [markdown]
 # ## 3. The sweep: 20 features in 5 dimensions
@@ -239,7 +221,7 @@ swept = sweep.best()
 print("restart losses at 1-S = 0.3:", [f"{v:.5f}" for v in sweep.restart_losses()[1].tolist()],
       f"-> keep {float(swept.final_loss[1]):.5f}")
 print(f"x 20 = {20 * float(swept.final_loss[1]):.5f} in lesson 03's units (the linear model there: 0.04320)")
-fig = plots.plot_sweep(swept, suptitle="ReLU output model, n = 20, m = 5, I_i = 0.7^i, best of 3 restarts")
+fig = plots.plot_sweep(swept, suptitle="ReLU output model, $n = 20$, $m = 5$, $I_i = 0.7^i$, best of 3 restarts")
 plt.show()
 
 # %% [markdown]
@@ -251,20 +233,22 @@ plt.show()
 # * $1-S = 1$: exactly the linear model's solution: five dedicated features, the rest dropped with bias
 #   0.5.
 # * $1-S = 0.3$ and $0.1$: a few more features appear, in superposition, while the most important ones keep
-#   their dedicated dimensions. The paper: superposition "starts with less important features, and
+#   dedicated dimensions: several at $1-S = 0.3$, only the most important one or two at $0.1$ (the line
+#   under the table lists them). The paper: superposition "starts with less important features, and
 #   gradually affects the most important ones. Initially this involves arranging them in antipodal pairs"
 #   (the blue off-diagonal entries of $W^\top W$ at $-1$).
 # * $1-S \le 0.03$: every represented feature is in superposition, more and more features are packed in,
 #   and $W^\top W$ fills with small positive (red) interference, answered by negative (blue) biases.
 #
-# The talk's conclusion in numbers, next to the reference's table (paper.md E2, three single seeds per
-# density; the last column is the minimum the reference asserts). The count uses **your**
-# `count_represented`, the superposition measure **your** `superposition_measure`:
+# The talk's conclusion in numbers, next to the reference replication's table ([references, E2](../docs/references.md#e2), three single
+# seeds per density; the last column is the minimum the reference asserts). The count uses the
+# `count_represented` and the superposition measure the `superposition_measure` adopted above (yours if
+# they passed their checks):
 
 # %%
 print("1-S     represented      in superposition   ||W||_F^2           mean b     largest")
 print("        ours  reference  ours  reference    ours  reference     (repr.)    ||W_i||")
-counts = []
+counts, dedicated = [], []
 for k, d in enumerate(DENSITIES):
     W, b = swept.W[k], swept.b[k]
     n_rep = count_represented(W)
@@ -273,12 +257,15 @@ for k, d in enumerate(DENSITIES):
     ref_rep, ref_sup, ref_frob, ref_min = sweeps.REFERENCE_E2_RELU[d]
     info = sweeps.instance_summary(W, b, d)
     counts.append(n_rep)
+    dedicated.append([int(i) for i in torch.nonzero(rep & (superposition_measure(W) < 0.05)).flatten()])
     floor = f">= {ref_min}" if ref_min else ""
     print(f"{d:<7.3g} {n_rep:<5d} {ref_rep:<10} {n_sup:<5d} {ref_sup:<12} {info['frobenius2']:<5.2f} "
           f"{ref_frob:<13} {info['mean_bias_represented']:<+10.3f} {info['max_norm']:.3f}  {floor}")
+print("dedicated dimensions (represented, measure < 0.05):",
+      "; ".join(f"{d:g}: {f}" for d, f in zip(DENSITIES, dedicated)))
 
 # %% [markdown]
-# And the reference's suggested checks (paper.md E2) on our sweep, with what we measured:
+# And the reference replication's checks ([references, E2](../docs/references.md#e2)) on our sweep, with what we measured:
 
 # %%
 sup = torch.stack([superposition_measure(W) for W in swept.W])         # (7 densities, 20 features)
@@ -386,7 +373,8 @@ build_sweep_panel(swept)
 #    training and why?
 # <details><summary>Answer</summary>
 #
-# At that density a batch of 1024 samples contains only about 20 active values per feature, so in 10,000
-# steps the least important features barely learn (the reference also sees only 12-14 of 20 represented).
+# At that density a batch of 1024 samples contains only about one active value per feature
+# ($1024 \times 0.001 \approx 1$), so a feature is seen about 10,000 times in the whole run of 10,000 steps,
+# and the least important ones (tiny weight in the loss as well) barely learn (the reference also sees only 12-14 of 20 represented).
 # Train longer or with bigger batches, and keep the best of several restarts.
 # </details>

@@ -29,7 +29,8 @@ import matplotlib.pyplot as plt
 
 import tmslab
 from tmslab import phase, theory
-from tmslab.checks import report
+from tmslab import solutions
+from tmslab.checks import adopt
 from tmslab.checks.phase import check_classify_phase, check_phase_losses
 from tmslab.widgets.phase import build_phase_explorer
 
@@ -107,7 +108,8 @@ for r, p in [(0.5, 0.8), (0.5, 0.1), (3.0, 0.3)]:
 # The integrated losses match the closed forms to the 4th digit (the small differences are the
 # integration grid). At $r = 0.5$ the extra feature is ignored at density 0.8 but superposed at 0.1, as the
 # boundary $4r/(2+5r) = 0.444$ predicts.
-#
+
+# %% [markdown] tags=["exercise"]
 # ### Exercise 1: the three closed-form losses
 #
 # Write `phase_losses(r, p)` returning a dict with keys `'not learned'` (ignore the extra feature),
@@ -115,28 +117,15 @@ for r, p in [(0.5, 0.8), (0.5, 0.1), (3.0, 0.3)]:
 # numpy arrays that broadcast against each other (the check passes a row of $r$ values and a column of
 # densities), so use numpy arithmetic, not `if`s.
 
-# %%
+# %% tags=["exercise"]
 def phase_losses(r, p):
     # r: relative importance of the extra feature, p: density 1 - S (numpy arrays, broadcastable)
     # return {"not learned": ..., "dedicated": ..., "superposition": ...}
     raise NotImplementedError("your code here")
 
 
-# %%
-print(report(check_phase_losses, phase_losses))
-
-
-# %% jupyter={"source_hidden": true} tags=["solution"]
-# Solution (expand to see it; run it to continue the lesson)
-def phase_losses(r, p):
-    # r: relative importance of the extra feature, p: density 1 - S (numpy arrays, broadcastable)
-    ignored = p / 3 - p**2 / 4                 # E[(x - p/2)^2] for a feature guessed by its mean
-    return {"not learned": r * ignored,        # pay r times that for the extra feature
-            "dedicated": ignored + 0 * r,      # pay it for feature 1 (importance 1)
-            "superposition": (1 + r) * p**2 / 6}  # both on (p^2): lose min(x1, x2)^2, E = 1/6
-
-
-print(report(check_phase_losses, phase_losses))
+# %% tags=["exercise"]
+phase_losses = adopt(check_phase_losses, phase_losses, solutions.lesson05.phase_losses)
 
 # %% [markdown]
 # ## 2. Explore the crossing
@@ -159,7 +148,7 @@ build_phase_explorer(r=0.5, density=0.3)
 #
 # Now train real models on a grid: relative importance $r \in [0.1, 10]$ and density $1-S \in [0.01, 1]$,
 # 9 log-spaced values each (81 grid points). What does a trained model do with the extra feature? The
-# paper's classification (reference E4a), applied to the best restart at every point:
+# paper's classification ([references, E4](../docs/references.md#e4)), applied to the best restart at every point:
 #
 # * **not learned** if $|w_2| < 0.5$;
 # * **dedicated** if $|w_2| > 0.5$ and $|w_1| < 0.5$;
@@ -254,7 +243,8 @@ print(f"same-sign ('confused feature') restarts: {int((labels == 'same sign').su
 # The reference replication found it in 10 of 10 seeds at this point; our restarts split, because the
 # loss is nearly flat along the whole circle of directions. It is absent from the three-candidate theory,
 # which is why the classification needs a fourth label.
-#
+
+# %% [markdown] tags=["exercise"]
 # ### Exercise 2: classify a trained model
 #
 # Write `classify_phase(W)` for a trained $W$ of shape $(1, 2)$ (a torch tensor, columns = feature 1 and
@@ -262,29 +252,14 @@ print(f"same-sign ('confused feature') restarts: {int((labels == 'same sign').su
 # rule of section 3 (check $|w_2|$ first, then $|w_1|$, then the signs). The check uses 10 hand-built $W$'s
 # and 4 freshly trained ones.
 
-# %%
+# %% tags=["exercise"]
 def classify_phase(W):
     # W: (1, 2) tensor; W[0, 0] = w_1 (feature 1), W[0, 1] = w_2 (the extra feature)
     raise NotImplementedError("your code here")
 
 
-# %%
-print(report(check_classify_phase, classify_phase))
-
-
-# %% jupyter={"source_hidden": true} tags=["solution"]
-# Solution (expand to see it; run it to continue the lesson)
-def classify_phase(W):
-    # W: (1, 2) tensor; W[0, 0] = w_1 (feature 1), W[0, 1] = w_2 (the extra feature)
-    w1, w2 = float(W[0, 0]), float(W[0, 1])
-    if abs(w2) < 0.5:
-        return "not learned"
-    if abs(w1) < 0.5:
-        return "dedicated"
-    return "superposition" if w1 * w2 < 0 else "same sign"
-
-
-print(report(check_classify_phase, classify_phase))
+# %% tags=["exercise"]
+classify_phase = adopt(check_classify_phase, classify_phase, solutions.lesson05.classify_phase)
 
 # %% [markdown]
 # `phase.classify` generalises this rule to $m > 1$ with cosines: the extra feature is in superposition when

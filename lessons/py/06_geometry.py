@@ -29,7 +29,8 @@ import matplotlib.pyplot as plt
 
 import tmslab
 from tmslab import geometry, metrics, theory
-from tmslab.checks import report
+from tmslab import solutions
+from tmslab.checks import adopt
 from tmslab.checks.geometry import (check_dimensions_per_feature, check_feature_dimensionality,
                                     check_kgon_dimensionality)
 from tmslab.widgets.geometry import build_geometry_explorer
@@ -50,7 +51,7 @@ def r3(values):
 # official notebook $n = 200$, $m = 20$), because the model only ever represents a few times $m$ of them.
 #
 # **Size and recipe, and why.** The notebook's $n = 200$, $m = 20$ with 10,000 steps takes about 10 minutes of
-# CPU per sweep here (the reference replication: 728 s). We use $n = 60$ features in $m = 6$ dimensions,
+# CPU per sweep here (the reference replication, [references, E5](../docs/references.md#e5): 728 s). We use $n = 60$ features in $m = 6$ dimensions,
 # 13 sparsities with $1/(1-S)$ log-spaced from 1 to 10, and **1,000 steps at lr $6 \times 10^{-3}$** (AdamW,
 # batch 1024, one initialisation per sparsity). While writing the lesson we checked that $n = 100$, $m = 10$ at
 # 5,000 steps and lr $10^{-3}$ shows the same clusters and plateau at about ten times the cost. $n = 60$ is
@@ -117,64 +118,41 @@ print(f"sum_i D_i ranges over {float(D.sum(1).min()):.2f} .. {float(D.sum(1).max
 # $k$ features sharing $d$ dimensions equally own $d/k$ of a dimension each. If the polytopes sit in mutually
 # orthogonal subspaces (the paper calls this a *tegum product*), each block contributes $k \cdot d/k = d$, so
 # $\sum_i D_i = m$ when the blocks fill the space.
-#
+
+# %% [markdown] tags=["exercise"]
 # ### Exercise 1: feature dimensionality
 #
 # Write `feature_dimensionality(W)` for a torch $W$ of shape $(m, n)$ returning the $n$ values $D_i$. Give
 # features with $\|W_i\| < 10^{-6}$ the value 0 (unlearned; this also avoids dividing by zero).
 
-# %%
+# %% tags=["exercise"]
 def feature_dimensionality(W):
     # W: (m, n) tensor, column i = feature i. Return D (n,).
     raise NotImplementedError("your code here")
 
 
-# %%
-print(report(check_feature_dimensionality, feature_dimensionality))
+# %% tags=["exercise"]
+feature_dimensionality = adopt(check_feature_dimensionality, feature_dimensionality, solutions.lesson06.feature_dimensionality)
 
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
-# Solution (expand to see it; run it to continue the lesson)
-def feature_dimensionality(W):
-    # W: (m, n) tensor, column i = feature i. Return D (n,).
-    norms = W.norm(dim=0)                                  # ||W_i||
-    W_hat = W / norms.clamp_min(1e-6)                      # unit columns (0 for unlearned features)
-    overlaps = (W_hat.T @ W) ** 2                          # (hat W_i . W_j)^2, shape (n, n)
-    D = norms**2 / overlaps.sum(dim=1).clamp_min(1e-12)    # sum over all j, including j = i
-    return torch.where(norms > 1e-6, D, torch.zeros_like(D))
-
-
-print(report(check_feature_dimensionality, feature_dimensionality))
-
-
-# %% [markdown]
+# %% [markdown] tags=["exercise"]
 # ### Exercise 2: dimensions per feature
 #
 # Write `dimensions_per_feature(W)` returning the single number $D^* = m / \|W\|_F^2$ for a $W$ of shape
 # $(m, n)$.
 
-# %%
+# %% tags=["exercise"]
 def dimensions_per_feature(W):
     # W: (m, n) tensor. Return D* = m / ||W||_F^2 (one number).
     raise NotImplementedError("your code here")
 
 
-# %%
-print(report(check_dimensions_per_feature, dimensions_per_feature))
-
-
-# %% jupyter={"source_hidden": true} tags=["solution"]
-# Solution (expand to see it; run it to continue the lesson)
-def dimensions_per_feature(W):
-    # W: (m, n) tensor. Return D* = m / ||W||_F^2 (one number).
-    return W.shape[0] / float((W**2).sum())
-
-
-print(report(check_dimensions_per_feature, dimensions_per_feature))
+# %% tags=["exercise"]
+dimensions_per_feature = adopt(check_dimensions_per_feature, dimensions_per_feature, solutions.lesson06.dimensions_per_feature)
 
 # %% [markdown]
 # Now the ideal polytopes behind the paper's reference lines, and the talk's own pictures. `geometry`
-# builds each polytope as a $d \times k$ matrix of unit columns; we measure $D_i$ with your function:
+# builds each polytope as a $d \times k$ matrix of unit columns; we measure $D_i$ with the `feature_dimensionality` adopted above:
 
 # %%
 print(f"{'polytope':17s} {'k':>2s} {'d':>2s} {'measured D_i (all k)':>21s} {'d/k':>5s}")
@@ -197,33 +175,22 @@ plt.show()
 # represented features, and its 90% pentagon has $D_i = 2/5$. The tetrahedron ($3/4$) and square antiprism
 # ($3/8$, two squares twisted by 45°) need three dimensions; the octahedron would be three orthogonal
 # digons ($1/2$).
-#
+
+# %% [markdown] tags=["exercise"]
 # ### Exercise 3: what does a regular $k$-gon give?
 #
 # Write `kgon_dimensionality(k)` that builds $k$ unit vectors at angles $2\pi j/k$ in the plane (a
-# $2 \times k$ tensor) and returns their $D_i$ (use your `feature_dimensionality`). Then look at the numbers
+# $2 \times k$ tensor) and returns their $D_i$ (use `feature_dimensionality` from exercise 1). Then look at the numbers
 # for $k = 2, \dots, 8$ and guess the formula.
 
-# %%
+# %% tags=["exercise"]
 def kgon_dimensionality(k):
     # Return the k values D_i of the regular k-gon (k unit vectors at angles 2 pi j / k).
     raise NotImplementedError("your code here")
 
 
-# %%
-print(report(check_kgon_dimensionality, kgon_dimensionality))
-
-
-# %% jupyter={"source_hidden": true} tags=["solution"]
-# Solution (expand to see it; run it to continue the lesson)
-def kgon_dimensionality(k):
-    # Return the k values D_i of the regular k-gon (k unit vectors at angles 2 pi j / k).
-    angles = 2 * torch.pi * torch.arange(k, dtype=torch.float64) / k
-    W = torch.stack([torch.cos(angles), torch.sin(angles)])      # (2, k)
-    return feature_dimensionality(W)
-
-
-print(report(check_kgon_dimensionality, kgon_dimensionality))
+# %% tags=["exercise"]
+kgon_dimensionality = adopt(check_kgon_dimensionality, kgon_dimensionality, solutions.lesson06.kgon_dimensionality)
 
 # %%
 for k in range(2, 9):

@@ -27,7 +27,8 @@ import matplotlib.pyplot as plt
 
 import tmslab
 from tmslab import dynamics, metrics, nonuniform, plots, theory
-from tmslab.checks import report
+from tmslab import solutions
+from tmslab.checks import adopt
 from tmslab.checks.nonuniform import check_angular_gaps, check_antipodal_pairs, check_largest_change
 from tmslab.widgets.nonuniform import build_pentagon_explorer, build_training_explorer
 
@@ -80,7 +81,7 @@ print("h =", r3(h), "  W^T h =", r3(theory.recover(W_uni, h)), "(Clemson, Duke, 
 # So the prediction is: **anti-correlated** features can share a direction cheaply; the ideal is an antipodal
 # pair $W_j = -W_i$, where the ReLU removes the interference exactly because the two are never on together.
 # **Correlated** features co-occur, so interference between them is paid every time: they prefer
-# **orthogonal** directions. We test it as in the paper: $n = 4$ features in $m = 2$ dimensions, two sets of
+# **orthogonal** directions. We test it as in the paper ([references, E6](../docs/references.md#e6)): $n = 4$ features in $m = 2$ dimensions, two sets of
 # two, importance 1, density $0.1$ for every set, $K = 8$ restarts of each data type (restart $r$ starts from
 # the same initial $W$ for all three data types, so they differ only in their data).
 
@@ -110,11 +111,11 @@ _, anti, best_a = summary["anti-correlated"]
 C_best_a = nonuniform.pair_cosines(runs["anti-correlated"].W[best_a], pairs)
 print("Paper: correlated features prefer orthogonal dimensions; anti-correlated ones opposite directions.")
 print(f"  correlated: within-set |cos| < 0.1 in {orth}/{K} restarts "
-      f"(paper.md, verified run: 9/10); best restart orthogonal: "
+      f"(reference replication: 9/10); best restart orthogonal: "
       f"{bool((nonuniform.pair_cosines(runs['correlated'].W[best_c], pairs).abs() < 0.1).all())}")
-print(f"  anti-correlated: within-set cos < -0.95 in {anti}/{K} restarts (paper.md: 1/10); "
+print(f"  anti-correlated: within-set cos < -0.95 in {anti}/{K} restarts (reference: 1/10); "
       f"best restart antipodal: {bool((C_best_a < -0.95).all())}, "
-      f"its loss {runs['anti-correlated'].final_loss[best_a].item():.6f} (paper.md: ~0)")
+      f"its loss {runs['anti-correlated'].final_loss[best_a].item():.6f} (reference: ~0)")
 
 # %%
 anti_run = runs["anti-correlated"]
@@ -126,7 +127,6 @@ Ws = [runs["correlated"].W[best_c], anti_run.W[best_a], anti_run.W[typical],
 titles = ["correlated: best", "anti-correlated: best", f"anti-correlated: restart {typical}",
           "independent: best"]
 fig = plots.plot_features_2d_row(Ws, titles, suptitle="Two sets of two features (0-1 and 2-3) in 2 dimensions")
-fig.axes[0].legend(fontsize=6, loc="lower left")
 plt.show()
 
 
@@ -145,36 +145,22 @@ plt.show()
 #   orthogonal). It is a local minimum with a positive loss. Gradient descent reached the zero-loss
 #   arrangement only in the restarts counted above, which is why the paper fits several models and keeps the
 #   lowest loss.
-#
+
+# %% [markdown] tags=["exercise"]
 # ### Exercise 1: find the antipodal pairs
 #
 # Write `antipodal_pairs(W)` for one $W$ of shape $(m, n)$: return the list of pairs `(i, j)` with $i < j$
 # of **represented** features ($\|W_i\| > 0.5$) whose cosine is below $-0.95$. The check includes a short
 # feature pointing opposite another one: it is not represented and must not count.
 
-# %%
+# %% tags=["exercise"]
 def antipodal_pairs(W):
     # W: (m, n) tensor. Return [(i, j), ...] with i < j, ||W_i||, ||W_j|| > 0.5 and cos(W_i, W_j) < -0.95.
     raise NotImplementedError("your code here")
 
 
-# %%
-print(report(check_antipodal_pairs, antipodal_pairs))
-
-
-# %% jupyter={"source_hidden": true} tags=["solution"]
-# Solution (expand to see it; run it to continue the lesson)
-def antipodal_pairs(W):
-    # W: (m, n) tensor. Return [(i, j), ...] with i < j, ||W_i||, ||W_j|| > 0.5 and cos(W_i, W_j) < -0.95.
-    norms = W.norm(dim=0)
-    unit = W / norms.clamp_min(1e-12)
-    cos = unit.T @ unit
-    n = W.shape[1]
-    return [(i, j) for i in range(n) for j in range(i + 1, n)
-            if norms[i] > 0.5 and norms[j] > 0.5 and cos[i, j] < -0.95]
-
-
-print(report(check_antipodal_pairs, antipodal_pairs))
+# %% tags=["exercise"]
+antipodal_pairs = adopt(check_antipodal_pairs, antipodal_pairs, solutions.lesson07.antipodal_pairs)
 
 # %%
 for name, run in runs.items():
@@ -219,7 +205,7 @@ for k, f in enumerate(factors):
 f_star = nonuniform.crossover(factors, geo["pentagon"], geo["two digons"])
 print(f"measured crossover (best pentagon loss = best two-digon loss): f* = {f_star:.3f}, "
       f"i.e. feature 0 {1 / f_star:.1f}x sparser than the others")
-print("paper: '~2.5x less than others' (f ~ 0.4); paper.md's CPU reproduction: f* ~ 0.26-0.27 (~3.7x)")
+print("paper: '~2.5x less than others' (f ~ 0.4); reference replication: f* ~ 0.26-0.27 (~3.7x)")
 print(f"at f = 0.4 the best pentagon beats the best digons by "
       f"{100 * (1 - geo['pentagon'][3] / geo['two digons'][3]):.0f}% of the digon loss")
 smaller, larger = [], []
@@ -237,7 +223,6 @@ print(f"f < 1: the two gaps next to feature 0 are the two smallest in {sum(small
 show = [0, 2, 4, 6, 8]
 fig = plots.plot_features_2d_row([pent_best.W[k] for k in show], [f"f = {factors[k]:g}" for k in show],
                                  suptitle="Best of 8 restarts; feature 0 (dark purple) has density f x 0.05")
-fig.axes[0].legend(fontsize=6, loc="lower left")
 plt.show()
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.3))
@@ -270,7 +255,7 @@ plt.show()
 #   first-order transition (the pentagon still exists as a local minimum on the digon side, and vice versa;
 #   which restarts find which geometry is visible in the `#pent` / `#digons` columns).
 # * The measured threshold (printed above) is **sparser than the paper's "~2.5x"**, in the same direction as
-#   the independent CPU reproduction in `paper.md` ($f^* \approx 0.27$, ~3.7x). Our grid has only two points
+#   the reference replication ([references, E6](../docs/references.md#e6)) ($f^* \approx 0.27$, ~3.7x). Our grid has only two points
 #   on either side of the switch ($f = 0.2$ and $0.25$), so $f^*$ is a linear interpolation; at the paper's
 #   $f = 0.4$ our best pentagon is still clearly better than the best digons. The paper does not publish the
 #   training recipe of this figure, so we cannot tell where the difference comes from.
@@ -281,7 +266,7 @@ plt.show()
 build_pentagon_explorer(pent_best, factors, feature=0, geometry_losses=geo)
 
 
-# %% [markdown]
+# %% [markdown] tags=["exercise"]
 # ### Exercise 2: angular gaps
 #
 # Write `angular_gaps(W)` for one $W$ of shape $(2, n)$: take the **represented** features
@@ -290,27 +275,14 @@ build_pentagon_explorer(pent_best, factors, feature=0, geometry_losses=geo)
 # angle back to the smallest ($+360°$). The gaps of a regular pentagon are five times 72°, and the gaps
 # always sum to 360°.
 
-# %%
+# %% tags=["exercise"]
 def angular_gaps(W):
     # W: (2, n) tensor. Return a 1-D tensor of gaps in degrees, in order of increasing angle.
     raise NotImplementedError("your code here")
 
 
-# %%
-print(report(check_angular_gaps, angular_gaps))
-
-
-# %% jupyter={"source_hidden": true} tags=["solution"]
-# Solution (expand to see it; run it to continue the lesson)
-def angular_gaps(W):
-    # W: (2, n) tensor. Return a 1-D tensor of gaps in degrees, in order of increasing angle.
-    keep = W.norm(dim=0) > 0.5
-    angles = torch.rad2deg(torch.atan2(W[1, keep], W[0, keep])) % 360.0
-    angles = torch.sort(angles).values
-    return torch.diff(torch.cat([angles, angles[:1] + 360.0]))
-
-
-print(report(check_angular_gaps, angular_gaps))
+# %% tags=["exercise"]
+angular_gaps = adopt(check_angular_gaps, angular_gaps, solutions.lesson07.angular_gaps)
 
 # %%
 for k in (0, 6, 8):
@@ -403,33 +375,21 @@ plt.show()
 build_training_explorer(dyn, instance=chosen, loss=snap_loss[:, chosen], jumps=all_jumps[chosen])
 
 
-# %% [markdown]
+# %% [markdown] tags=["exercise"]
 # ### Exercise 3: where does $D_i$ move most?
 #
 # A simpler jump detector: for one trajectory `d` (shape $(T,)$, sampled at `steps`) and a window of `window`
 # snapshots, compute the changes $d[t + \text{window}] - d[t]$ for every $t$, pick the $t$ with the largest
 # **absolute** change, and return `(steps[t], change)` with its sign (the first $t$ on ties).
 
-# %%
+# %% tags=["exercise"]
 def largest_change(d, steps, window):
     # d, steps: 1-D numpy arrays of equal length; window: int >= 1. Return (step, signed change).
     raise NotImplementedError("your code here")
 
 
-# %%
-print(report(check_largest_change, largest_change))
-
-
-# %% jupyter={"source_hidden": true} tags=["solution"]
-# Solution (expand to see it; run it to continue the lesson)
-def largest_change(d, steps, window):
-    # d, steps: 1-D numpy arrays of equal length; window: int >= 1. Return (step, signed change).
-    change = d[window:] - d[:-window]
-    t = int(np.argmax(np.abs(change)))
-    return int(steps[t]), float(change[t])
-
-
-print(report(check_largest_change, largest_change))
+# %% tags=["exercise"]
+largest_change = adopt(check_largest_change, largest_change, solutions.lesson07.largest_change)
 
 # %%
 window = 10                                     # 10 snapshots = 200 steps

@@ -32,7 +32,8 @@ import matplotlib.pyplot as plt
 
 import tmslab
 from tmslab import adversarial, basis, metrics, neurons, plots
-from tmslab.checks import report
+from tmslab import solutions
+from tmslab.checks import adopt
 from tmslab.checks.neurons import check_attack_direction, check_count_monosemantic
 from tmslab.widgets.neurons import build_attack_explorer, build_neuron_explorer
 
@@ -60,7 +61,7 @@ def r3(values):
 # * **monosemantic** if it carries exactly one feature, **polysemantic** if it carries two or more,
 # * **dead** if it carries none; a feature is **represented** if at least one neuron carries it.
 #
-# The paper's experiment: $n = 10$ features with importance $I_i = 0.75^i$ in $m = 5$ neurons, at several
+# The paper's experiment ([references, E9](../docs/references.md#e9)): $n = 10$ features with importance $I_i = 0.75^i$ in $m = 5$ neurons, at several
 # densities $1 - S$. Small models like this are hard to optimise, and the paper kept the best of 1,000 runs
 # per density; we keep the best of $K = 8$ (about 25 s of CPU time for 40 models).
 
@@ -75,12 +76,12 @@ paper_regime = {1.0: "all monosemantic (1-S >~ 0.5)",
                 0.15: "5 features in 3 neurons: 2 mono + 3 poly",
                 0.06: "8 features in 5 neurons, all polysemantic",
                 0.03: "10 features = the 10 pairs of neurons"}
-paper_md = {1.0: (5, 5), 0.3: (3, 6), 0.15: (1, 7), 0.06: (0, 8), 0.03: (0, 9)}
-print(f"{'1-S':>5s} {'mono':>4s} {'poly':>4s} {'repr':>4s}  features/neuron  | paper (text)                              | paper.md best-of-20: mono, repr")
+replication = {1.0: (5, 5), 0.3: (3, 6), 0.15: (1, 7), 0.06: (0, 8), 0.03: (0, 9)}
+print(f"{'1-S':>5s} {'mono':>4s} {'poly':>4s} {'repr':>4s}  features/neuron  | paper (text)                              | reference best-of-20: mono, repr")
 for k, d in enumerate(densities):
     s = neurons.neuron_summary(hidden_best.W[k], threshold=0.3)
     print(f"{d:5.2f} {s['monosemantic']:4d} {s['polysemantic']:4d} {s['represented']:4d}  "
-          f"{str(s['features_per_neuron']):15s}  | {paper_regime[d]:41s} | {paper_md[d]}")
+          f"{str(s['features_per_neuron']):15s}  | {paper_regime[d]:41s} | {replication[d]}")
 
 # %% [markdown]
 # The paper draws each neuron as a stacked bar: one rectangle per feature, height $|W_{k,i}|$, colour = the
@@ -116,7 +117,7 @@ print("cosines between them:", r3(cos[0, 1:]), r3(cos[1, 2:]))
 # opposite directions: the paper's code, found by best-of-8. As sparsity grows, the number of monosemantic
 # neurons falls and more features get represented; at the sparsest densities every neuron is polysemantic.
 # The sparsest regime of the paper ("features are pairs of neurons") is not what our best-of-8 finds: the
-# paper used 1,000 restarts, and `paper.md`'s best-of-20 reproduction did not find it either.
+# paper used 1,000 restarts, and the reference replication's best of 20 ([references, E9](../docs/references.md#e9)) did not find it either.
 #
 # **Is the basis really privileged?** Lesson 01's rotation test, on the dense model: rotate the hidden space,
 # $W \to RW$, and compare.
@@ -137,7 +138,7 @@ for row in rot.rows():
 build_neuron_explorer(hidden_best, threshold=0.3, inputs="nonnegative")
 
 
-# %% [markdown]
+# %% [markdown] tags=["exercise"]
 # ### Exercise 1: count monosemantic neurons
 #
 # Write `count_monosemantic(W, threshold)` for a ReLU-hidden model's $W$ (shape $(m, n)$, inputs
@@ -145,25 +146,14 @@ build_neuron_explorer(hidden_best, threshold=0.3, inputs="nonnegative")
 # never switch a neuron on, so do not take absolute values. The check includes inhibitory weights and a dead
 # neuron.
 
-# %%
+# %% tags=["exercise"]
 def count_monosemantic(W, threshold):
     # W: (m, n) tensor, row k = neuron k. Return an int.
     raise NotImplementedError("your code here")
 
 
-# %%
-print(report(check_count_monosemantic, count_monosemantic))
-
-
-# %% jupyter={"source_hidden": true} tags=["solution"]
-# Solution (expand to see it; run it to continue the lesson)
-def count_monosemantic(W, threshold):
-    # W: (m, n) tensor, row k = neuron k. Return an int.
-    carried = (W > threshold).sum(dim=1)          # features per neuron
-    return int((carried == 1).sum())
-
-
-print(report(check_count_monosemantic, count_monosemantic))
+# %% tags=["exercise"]
+count_monosemantic = adopt(check_count_monosemantic, count_monosemantic, solutions.lesson08.count_monosemantic)
 
 # %%
 print("monosemantic neurons per density:",
@@ -196,7 +186,7 @@ for r in range(abs3.n_instances):
     ok += circuit
     print(f"restart {r}: loss {abs3.final_loss[r].item():.6f}, monosemantic neurons "
           f"(+side, -side) per feature {counts.tolist()}, exact |x| circuit: {circuit}")
-print(f"exact circuit in {ok}/{abs3.n_instances} restarts (paper.md CPU reproduction: 8/10; "
+print(f"exact circuit in {ok}/{abs3.n_instances} restarts (reference replication: 8/10; "
       f"paper: a +/- neuron pair per feature)")
 best3 = abs3.best()
 fig, axes = plt.subplots(1, 2, figsize=(8.5, 3.0))
@@ -214,7 +204,7 @@ plt.show()
 # The failed restarts, if any, are local minima where both of a feature's neurons have the same sign.
 #
 # **More features than neurons.** The paper sweeps $n = 100$, $m = 40$ ($I_i = 0.8^i$), far too slow for a
-# one-minute lesson (about 5 CPU-minutes in `paper.md`). The smaller sizes we measured ($n/m$ = 24/8, 30/10,
+# one-minute lesson (about 5 CPU-minutes in the reference replication, [references, E10](../docs/references.md#e10)). The smaller sizes we measured ($n/m$ = 24/8, 30/10,
 # 32/12, 40/16) all show the same progression; we use $n = 32$ features in $m = 12$ neurons, $I_i = 0.8^i$, one
 # model per density and 6,000 steps, which trains in a few seconds.
 
@@ -224,7 +214,7 @@ abs_run = tmslab.train(32, 12, model="abs", sparsity=1 - abs_dens, importance=0.
                        progress=False)
 paper_abs = {1.0: "40/40 mono", 0.1: "35/40 mono", 0.03: "28/40 mono", 0.01: "1/40 mono", 0.003: "0/40 mono"}
 print(f"{'1-S':>6s} {'mono':>4s} {'poly':>4s} {'mean (max) feat/neuron':>23s} {'repr':>5s} "
-      f"{'median rank: primary, secondary':>32s} | paper.md n=100, m=40")
+      f"{'median rank: primary, secondary':>32s} | reference n=100, m=40")
 for k, d in enumerate(abs_dens):
     s = neurons.neuron_summary(abs_run.W[k], threshold=0.3, inputs="signed", rescale=True)
     prim, sec = neurons.primary_and_secondary(abs_run.W[k])
@@ -349,32 +339,21 @@ plt.show()
 build_attack_explorer(uniform, n_samples=2048, seed=0)
 
 
-# %% [markdown]
+# %% [markdown] tags=["exercise"]
 # ### Exercise 2: the analytic attack direction
 #
 # Write `attack_direction(W, i, lam)` for one $W$ of shape $(m, n)$: return the perturbation of the **input**
 # (shape $(n,)$) $\delta = \lambda\, (W^\top W)_i / \|(W^\top W)_i\|_2$. (Every feature the check attacks is
 # represented, so the norm is never zero.)
 
-# %%
+# %% tags=["exercise"]
 def attack_direction(W, i, lam):
     # W: (m, n) tensor, i: feature index, lam: attack size. Return delta, shape (n,).
     raise NotImplementedError("your code here")
 
 
-# %%
-print(report(check_attack_direction, attack_direction))
-
-
-# %% jupyter={"source_hidden": true} tags=["solution"]
-# Solution (expand to see it; run it to continue the lesson)
-def attack_direction(W, i, lam):
-    # W: (m, n) tensor, i: feature index, lam: attack size. Return delta, shape (n,).
-    row = (W.T @ W)[i]
-    return lam * row / row.norm()
-
-
-print(report(check_attack_direction, attack_direction))
+# %% tags=["exercise"]
+attack_direction = adopt(check_attack_direction, attack_direction, solutions.lesson08.attack_direction)
 
 # %%
 W_sparse = uniform.W[-1]

@@ -33,7 +33,8 @@ import tmslab.sae as sae
 import tmslab.checks.sae as sae_checks
 import tmslab.widgets.sae as sae_widgets
 from tmslab import metrics, theory
-from tmslab.checks import report
+from tmslab import solutions
+from tmslab.checks import adopt, whose
 from tmslab.sae_plots import plot_cosine_matrix, plot_sae_sweep
 
 tmslab.setup_lesson(seed=0)
@@ -120,7 +121,8 @@ plt.show()
 #
 # Look familiar? The toy model's own read-out $\mathrm{ReLU}(W^\top h + b)$ is an encoder with $W_{\text{enc}} = W^\top$
 # and a negative bias that filters interference. An SAE learns such a read-out *without* knowing $W$.
-#
+
+# %% [markdown] tags=["exercise"]
 # ### Exercise 1: the SAE forward pass and loss
 #
 # Write `sae_forward(h, W_enc, b_enc, W_dec, b_dec, l1_coeff)` for **one** SAE: `h` is `(B, m)`, `W_enc` is
@@ -128,24 +130,13 @@ plt.show()
 # `h_hat` `(B, m)` and `loss` a scalar: the mean over samples of the squared error summed over the $m$
 # dimensions, plus $\lambda$ times the mean over samples of $\lVert c\rVert_1$.
 
-# %%
+# %% tags=["exercise"]
 def sae_forward(h, W_enc, b_enc, W_dec, b_dec, l1_coeff):
     raise NotImplementedError("your code here")
 
 
-# %%
-print(report(sae_checks.check_sae_forward, sae_forward))
-
-
-# %% jupyter={"source_hidden": true} tags=["solution"]
-# Solution (expand to see it; run it to continue the lesson)
-def sae_forward(h, W_enc, b_enc, W_dec, b_dec, l1_coeff):
-    c = torch.relu((h - b_dec) @ W_enc.T + b_enc)                      # (B, d)
-    h_hat = c @ W_dec.T + b_dec                                        # (B, m)
-    loss = ((h - h_hat) ** 2).sum(dim=1).mean() + l1_coeff * c.sum(dim=1).mean()
-    return c, h_hat, loss
-
-print(report(sae_checks.check_sae_forward, sae_forward))
+# %% tags=["exercise"]
+sae_forward = adopt(sae_checks.check_sae_forward, sae_forward, solutions.lesson09.sae_forward)
 
 # %% [markdown]
 # ## 4. Training a sweep of SAEs in one go
@@ -169,7 +160,7 @@ saes = sae.train_sae(h_train, config)
 saes
 
 
-# %% [markdown]
+# %% [markdown] tags=["exercise"]
 # ### Exercise 2: measuring recovery
 #
 # For each true feature $i$, take its best-matching dictionary atom, $\max_j \cos(W_i, D_j)$. The **MMCS** is the
@@ -180,24 +171,13 @@ saes
 # Write `recovery(features, dictionary, threshold)`: `features` is `(m, n)` (columns $W_i$, not necessarily unit
 # length), `dictionary` is `(m, d)` (columns $D_j$); return `(mmcs, recovered_fraction)` as two numbers.
 
-# %%
+# %% tags=["exercise"]
 def recovery(features, dictionary, threshold):
     raise NotImplementedError("your code here")
 
 
-# %%
-print(report(sae_checks.check_recovery, recovery))
-
-
-# %% jupyter={"source_hidden": true} tags=["solution"]
-# Solution (expand to see it; run it to continue the lesson)
-def recovery(features, dictionary, threshold):
-    F = features / features.norm(dim=0, keepdim=True)                # unit columns W_i
-    D = dictionary / dictionary.norm(dim=0, keepdim=True)            # unit atoms D_j
-    best = (F.T @ D).max(dim=1).values                               # (n,) best signed cosine per feature
-    return best.mean().item(), (best > threshold).float().mean().item()
-
-print(report(sae_checks.check_recovery, recovery))
+# %% tags=["exercise"]
+recovery = adopt(sae_checks.check_recovery, recovery, solutions.lesson09.recovery)
 
 # %% [markdown]
 # Now the sweep. Besides recovery we record **L0** (mean number of active latents per sample), the
@@ -218,7 +198,7 @@ print(f"\nbest lambda = {lambdas[best]}: MMCS {float(mmcs[best]):.3f}, "
       f"({int(round(float(recovered[best]) * int(rep.sum())))} of {int(rep.sum())} features with cosine > 0.9), "
       f"L0 {float(stats['l0'][best]):.2f} vs true {true_l0:.2f}")
 mm_you, frac_you = recovery(W, saes.W_dec[best], 0.9)
-print(f"your recovery() on the same SAE: MMCS {mm_you:.3f}, recovered feature fraction {frac_you:.3f}")
+print(f"{whose(recovery)} recovery() on the same SAE: MMCS {mm_you:.3f}, recovered feature fraction {frac_you:.3f}")
 
 # %% [markdown]
 # Are these numbers good? Two baselines that know nothing about the features: the **neuron basis**
@@ -235,7 +215,7 @@ print(f"baseline MMCS: neuron basis {base_neuron:.3f} (recovered {float(sae.reco
       f"(recovered {float(sae.recovered_fraction(W, random_dicts).mean()):.3f})")
 
 lo, hi = 0, len(lambdas) - 1
-print("\nreference (Sharkey et al. 2022, as summarised in the course's paper notes) vs measured here:")
+print("\nSharkey et al. 2022 (docs/references.md#follow-up) vs measured here:")
 print(f"- well-chosen lambda, d >= n: MMCS close to 1      -> lambda {lambdas[best]}: MMCS {float(mmcs[best]):.3f}")
 print(f"- too small lambda: dense, unaligned codes          -> lambda {lambdas[lo]}: L0 {float(stats['l0'][lo]):.2f} "
       f"(true {true_l0:.2f}), MMCS {float(mmcs[lo]):.3f}, recovered {float(recovered[lo]):.3f}")
@@ -284,27 +264,20 @@ sae_widgets.build_sae_explorer(W, saes, h_eval, threshold=0.9, true_l0=true_l0)
 # outputs 0, and the ReLU passes **no gradient** back to it: it is **dead**, and plain training never revives it.
 # In real SAEs with large dictionaries, a large fraction of latents can die, and every dead latent is a feature
 # the dictionary cannot represent.
-#
+
+# %% [markdown] tags=["exercise"]
 # ### Exercise 3: find dead latents
 #
 # Write `find_dead(codes)`: `codes` is `(N, d)` (non-negative SAE codes on $N$ samples); return a boolean
 # tensor `(d,)`, `True` for latents that are zero on **every** sample. (Rarely active is not dead.)
 
-# %%
+# %% tags=["exercise"]
 def find_dead(codes):
     raise NotImplementedError("your code here")
 
 
-# %%
-print(report(sae_checks.check_find_dead, find_dead))
-
-
-# %% jupyter={"source_hidden": true} tags=["solution"]
-# Solution (expand to see it; run it to continue the lesson)
-def find_dead(codes):
-    return (codes > 0).sum(dim=0) == 0
-
-print(report(sae_checks.check_find_dead, find_dead))
+# %% tags=["exercise"]
+find_dead = adopt(sae_checks.check_find_dead, find_dead, solutions.lesson09.find_dead)
 
 # %% [markdown]
 # With the learning rate used above no latent died (last column of the table). A ten times larger learning rate
@@ -322,7 +295,7 @@ dead_lams = [0.27, 0.5, 1.0]
 hot = sae.train_sae(h_train, sae.SAEConfig(n_latents=40, l1_coeffs=dead_lams, steps=1000, batch_size=256,
                                            lr=3e-2, seed=0))
 codes_hot = hot.encode(h_eval)                                       # (N, 3 SAEs, d)
-print("dead latents after phase 1, by your find_dead():",
+print(f"dead latents after phase 1, by {whose(find_dead)} find_dead():",
       [int(find_dead(codes_hot[:, k]).sum()) for k in range(len(dead_lams))])
 revived, n_resampled = sae.resample_dead(hot, h_eval, seed=0)
 arms = sae.train_sae(h_train, sae.SAEConfig(n_latents=40, l1_coeffs=dead_lams * 2, steps=600,
@@ -378,7 +351,10 @@ plt.show()
 #   trained SAEs on the 512-neuron MLP layer of a one-layer transformer and decomposed it into thousands of
 #   interpretable features (the summary page mentions more than 4,000), for example DNA sequences, legal text,
 #   HTTP requests, Hebrew and Arabic script, where individual neurons were polysemantic. Cunningham et al. (2023)
-#   found interpretable SAE features in the residual stream of language models too.
+#   found interpretable SAE features in the residual stream of language models too. Later SAEs change how
+#   sparsity is enforced: TopK (Gao et al., 2024) keeps the $k$ largest pre-activations, JumpReLU
+#   (Rajamanoharan et al., 2024) learns a threshold per latent, and Matryoshka SAEs (Bussmann et al., 2025)
+#   train nested dictionaries ([references](../docs/references.md#saes)).
 # * **The same knobs.** The L0 vs reconstruction trade-off, the choice of $\lambda$, dead latents and
 #   resampling all come back at scale; the toy model is where you can see *why* they matter, because you can
 #   check the answer.
