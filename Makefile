@@ -37,9 +37,9 @@ $(APP_STAMP): $(STAMP) requirements/app.txt
 	$(PIP_INSTALL) -r requirements/app.txt
 	touch $(APP_STAMP)
 
-lab: setup  ## open the course in JupyterLab
+lab: setup  ## open lesson 00 in JupyterLab, the repository root as the server root (README, docs/ in reach)
 	TMSLAB_PROGRESS=1 MPLBACKEND=module://matplotlib_inline.backend_inline \
-	  $(VENV)/bin/jupyter lab $(ROOT_FLAG) lessons/00_welcome.ipynb
+	  $(VENV)/bin/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir="$(CURDIR)" lessons/00_welcome.ipynb
 
 test: unit package lessons lessons-baseline browser  ## everything CI runs
 
@@ -89,8 +89,8 @@ site: $(SITE_STAMP) site-assets  ## build the offline static site in _site/ (exe
 	$(PY) scripts/build_site.py --out _site
 
 app: $(APP_STAMP)  ## serve the lessons as apps (voila) on 127.0.0.1:8866; open the printed URL (it carries the token)
-	MPLBACKEND=$(INLINE_BACKEND) $(VENV)/bin/voila --no-browser --Voila.ip=127.0.0.1 --port=8866 \
-	  --Voila.auto_token=True lessons
+	MPLBACKEND=$(INLINE_BACKEND) JUPYTER_PATH="$(CURDIR)/share/jupyter" $(VENV)/bin/voila --no-browser \
+	  --Voila.ip=127.0.0.1 --port=8866 --Voila.auto_token=True --template=tmslab lessons
 
 browser: browser-deps  ## JupyterLab, static-site and voila tests in headless chromium
 	$(PY) -m pytest -q -p no:cacheprovider -m browser -rs --durations=0 tests/browser

@@ -63,8 +63,10 @@ def test_adamw_update_matches_torch():
 def _draw(groups, density, signed=False, B=200_000, key=7, counter=1):
     X = np.zeros((groups.n_features, B), np.float32)
     nonzero = np.zeros(B, np.bool_)
-    kernels.sample_features(X, np.asarray(density, np.float64), groups.starts, groups.anti,
-                            signed, key, counter, nonzero, np.zeros(kernels.BLOCK + 1))
+    density = np.asarray(density, np.float64)
+    gaps = np.zeros((len(density), kernels.GAP + 1))
+    kernels.gap_tables(density, gaps)
+    kernels.sample_features(X, density, gaps, groups.starts, groups.anti, signed, key, counter, nonzero)
     assert np.array_equal(nonzero, (X != 0).any(0))
     return X
 

@@ -102,19 +102,24 @@ def test_results_do_not_depend_on_threads_or_chunking():
 
 
 def test_sparse_block_sampler_matches_the_distribution():
-    """Groups below DENSE_ABOVE skip empty blocks: activity rate and values stay exact."""
+    """Groups below DENSE_ABOVE jump over Geometric gaps: activity rate, values and positions stay exact."""
     from tmslab import kernels
     from tmslab.data import FeatureGroups
     g = FeatureGroups.independent(4)
     B = 200_000
     X = np.zeros((4, B), np.float32)
     nonzero = np.zeros(B, np.bool_)
-    density = np.array([0.1, 0.03, 0.001, 0.0999])
-    kernels.sample_features(X, density, g.starts, g.anti, False, 3, 1, nonzero, np.zeros(kernels.BLOCK + 1))
+    density = np.array([kernels.DENSE_ABOVE, 0.01, 0.001, 0.9 * kernels.DENSE_ABOVE])
+    gaps = np.zeros((4, kernels.GAP + 1))
+    kernels.gap_tables(density, gaps)
+    kernels.sample_features(X, density, gaps, g.starts, g.anti, False, 3, 1, nonzero)
     rate = (X != 0).mean(1)
-    np.testing.assert_allclose(rate, density, rtol=0.05)
+    assert np.all(np.abs(rate - density) < 4 * np.sqrt(density / B)), rate
     v = X[0][X[0] != 0]
     assert v.mean() == pytest.approx(0.5, abs=0.01) and v.var() == pytest.approx(1 / 12, abs=0.003)
-    # positions inside a block are uniform: the first sample of a block is not favoured
-    active = (X[1] != 0).reshape(-1, kernels.BLOCK).mean(0)
-    assert active.max() / active.min() < 1.6
+    # activity is independent of position: equal rates in the first and second half of the batch, and
+    # the gap between consecutive actives is Geometric(p), including gaps longer than GAP
+    halves = (X[1] != 0).reshape(2, -1).mean(1)
+    assert halves[0] == pytest.approx(halves[1], rel=0.15)
+    gaps_seen = np.diff(np.flatnonzero(X[2]))
+    assert gaps_seen.mean() == pytest.approx(1 / 0.001, rel=0.1) and gaps_seen.max() > 3 * kernels.GAP

@@ -37,8 +37,8 @@ import numpy as np
 from numba import njit, prange
 
 LANES = 16           # width of the last level of every batch sum (fixed: part of the result's definition)
-BLOCK = 32           # samples per block when sparse groups are drawn by skipping empty blocks
-DENSE_ABOVE = 0.1    # groups denser than this draw one uniform per sample; sparser ones skip blocks
+GAP = 128            # longest gap drawn at once by the sparse sampler (a longer one is drawn in steps)
+DENSE_ABOVE = 0.02   # groups denser than this draw one uniform per sample; sparser ones jump between actives
 _MASK32 = np.uint64(0xFFFFFFFF)
 _INV_2_24 = np.float32(1.0 / 16777216.0)
 _INV_2_32 = 1.0 / 4294967296.0
@@ -137,8 +137,21 @@ def tree_sum(a, P, length):
 
 
 @njit(**_JIT)
-def sample_features(X, density, group_start, group_anti, signed, key, counter, nonzero, cum):
-    """Fill X (n, B) with one batch of synthetic features; nonzero[c] flags non-empty samples.
+def gap_tables(density, out):
+    """out[g, j] = (1 - density[g])**j for j = 0..GAP (G, GAP + 1): P(the next j samples are inactive).
+
+    Built by repeated multiplication in float64, so every CPU gets the same table.
+    """
+    for g in range(density.shape[0]):
+        q = 1.0 - density[g]
+        out[g, 0] = 1.0
+        for j in range(GAP):
+            out[g, j + 1] = out[g, j] * q
+
+
+@njit(**_JIT)
+def sample_features(X, density, gaps, group_start, group_anti, signed, key, counter, nonzero):
+    """Fill X[:, :B] (X is (n, >= B)) with one batch of synthetic features, B = len(nonzero).
 
     A group g (features group_start[g] .. group_start[g+1]-1) is active with
     probability density[g]; independently per sample.
@@ -148,17 +161,17 @@ def sample_features(X, density, group_start, group_anti, signed, key, counter, n
       * anti-correlated group (group_anti[g] True): exactly one member,
         chosen uniformly, is active.
     ``signed`` maps values to U[-1,1] (the absolute-value task).
-    How activity is drawn (both are exact Bernoulli(p) draws):
+    nonzero[c] flags the non-empty samples. How activity is drawn (both exact):
       * density p > DENSE_ABOVE: one keyed hash per sample, u ~ U[0,1);
         active if u < p, and then u / p is its U[0,1) value (branch-free);
-      * sparser groups skip empty blocks: one 32-bit number per block of BLOCK
-        samples decides by inverse CDF whether the block is empty (probability
-        (1-p)^BLOCK) and else where its first active sample is (P(first = j) =
-        (1-p)^j p); the rest of the block is drawn sample by sample. The cost
-        then grows with the number of active entries, not with n.
-    cum (BLOCK + 1,) is float64 scratch.
+      * sparser groups jump from one active sample to the next: the number of
+        inactive samples in between is Geometric(p), P(gap = j) = (1-p)^j p,
+        drawn by inverse CDF from gaps[g] = gap_tables(density) with one
+        32-bit number (a draw below (1-p)^GAP skips GAP samples and draws
+        again: the gaps are memoryless). The cost then grows with the number
+        of active entries, not with n.
     """
-    n, B = X.shape
+    B = nonzero.shape[0]
     k1, k2 = step_keys(key, counter)
     k3 = _hash32(k1 ^ np.uint64(0x5BD1E995))
     k4 = _hash32(k2 ^ np.uint64(0x27D4EB2F))
@@ -177,7 +190,8 @@ def sample_features(X, density, group_start, group_anti, signed, key, counter, n
             continue
         p32 = np.float32(p)
         inv_p = np.float32(1.0 / p)
-        if p > DENSE_ABOVE and size == 1:
+        dense = p > DENSE_ABOVE
+        if dense and size == 1:
             for c in range(B):
                 u = _uniform(row + np.uint64(c), k1, k2)
                 v = min(u * inv_p, _BELOW_ONE) if u < p32 else np.float32(0.0)
@@ -188,30 +202,28 @@ def sample_features(X, density, group_start, group_anti, signed, key, counter, n
                 X[lo, c] = v
                 nonzero[c] |= v != 0
             continue
-        if p <= DENSE_ABOVE:
-            cum[0] = 1.0
-            for j in range(BLOCK):
-                cum[j + 1] = cum[j] * (1.0 - p)      # P(the first j samples of a block are inactive)
+        table = gaps[g]
+        draw = np.uint64(g) * np.uint64(2 * B + 2)
         c = 0
         while c < B:
-            if p > DENSE_ABOVE:                      # dense correlated / anti-correlated group
-                u = _uniform(row + np.uint64(c), k1, k2)
-                if not (u < p32 or p >= 1.0):
+            if dense:                                # correlated / anti-correlated group, per sample
+                if not (_uniform(row + np.uint64(c), k1, k2) < p32 or p >= 1.0):
                     c += 1
                     continue
-            elif c % BLOCK == 0:                     # sparse: skip or enter a block
-                span = min(BLOCK, B - c)
-                r = np.float64(_bits(row + np.uint64(c), k4, k1)) * _INV_2_32
-                if r < cum[span]:
-                    c += span
+            else:                                    # jump over a Geometric(p) gap
+                r = np.float64(_bits(draw, k4, k1)) * _INV_2_32
+                draw += np.uint64(1)
+                if r < table[GAP]:
+                    c += GAP
                     continue
-                j = 0
-                while r < cum[j + 1]:
-                    j += 1
-                c += j
-            elif not _uniform(row + np.uint64(c), k1, k2) < p32:
-                c += 1
-                continue
+                a = 0                                # largest a < GAP with table[a] > r (branch-free search)
+                step = GAP >> 1
+                while step > 0:
+                    a += step * (table[a + step] > r)
+                    step >>= 1
+                c += a
+                if c >= B:
+                    break
             # sample c is active for group g
             v = _uniform(row + np.uint64(c), k3, k4)
             chosen = lo + min(int(v * size), size - 1)
@@ -229,11 +241,12 @@ def compact_nonzero_samples(X, Xc, nonzero, index):
     """Copy the samples (columns) of X with any non-zero feature into Xc, zero-padded.
 
     Returns kept, the number of non-empty samples; columns kept .. L-1 of Xc
-    are zero, L = padded_length(kept). index (B,) is int64 scratch. All-zero
-    samples are handled in closed form by the caller: they give h = 0 and
-    x' = act_o(b).
+    are zero, L = padded_length(kept). index (B,) is int64 scratch, B = len(nonzero).
+    All-zero samples are handled in closed form by the caller: they give h = 0
+    and x' = act_o(b).
     """
-    n, B = X.shape
+    n = X.shape[0]
+    B = nonzero.shape[0]
     kept = 0
     for c in range(B):
         if nonzero[c]:
@@ -331,10 +344,11 @@ def loss_and_grads(W, V, b, importance, Xc, kept, n_zero, hidden_relu, output_re
 
 @njit(**_JIT)
 def _workspace(n, m, batch_size):
-    """Per-thread scratch: X, flags, index, cum, Xc, H, Hpre, DH, G, P and the gradients gW, gV, gb."""
+    """Per-thread scratch: X and Xc (n, L) with zero-padded columns, flags, index, gap tables, H, Hpre, DH,
+    G, P and the gradients gW, gV, gb; L = padded_length(batch_size)."""
     L = padded_length(batch_size)
-    return (np.zeros((n, batch_size), np.float32), np.zeros(batch_size, np.bool_),
-            np.zeros(batch_size, np.int64), np.zeros(BLOCK + 1, np.float64),
+    return (np.zeros((n, L), np.float32), np.zeros(batch_size, np.bool_),
+            np.zeros(batch_size, np.int64), np.zeros((n, GAP + 1), np.float64),
             np.zeros((n, L), np.float32), np.zeros((m, L), np.float32), np.zeros((m, L), np.float32),
             np.zeros((m, L), np.float32), np.zeros((n, L), np.float32), np.zeros(L, np.float32),
             np.zeros((m, n), np.float32), np.zeros((m, n), np.float32), np.zeros(n, np.float32))
@@ -358,12 +372,23 @@ def adamw_update(param, grad, exp_avg, exp_avg_sq, step, lr, weight_decay, beta1
 
 @njit(**_JIT)
 def _batch_loss(w, v, bias, imp, density, group_start, group_anti, key, counter, flags, ws):
-    """Draw batch ``counter`` of one instance and return its loss; gradients land in ws."""
-    X, nonzero, index, cum, Xc, H, Hpre, DH, G, P, gW, gV, gb = ws
+    """Draw batch ``counter`` of one instance and return its loss; gradients land in ws.
+
+    ws[3] must hold ``gap_tables(density)``.
+    """
+    X, nonzero, index, gaps, Xc, H, Hpre, DH, G, P, gW, gV, gb = ws
     hidden_relu, output_relu, signed, tied = flags
-    sample_features(X, density, group_start, group_anti, signed, key, counter, nonzero, cum)
+    sample_features(X, density, gaps, group_start, group_anti, signed, key, counter, nonzero)
+    B = nonzero.shape[0]
+    kept = 0
+    for c in range(B):
+        kept += nonzero[c]
+    if 2 * kept >= B:
+        # mostly non-empty: train on X as drawn (zero-padded columns), empty samples included
+        return loss_and_grads(w, v, bias, imp, X, B, 0, hidden_relu, output_relu,
+                              signed, tied, gW, gV, gb, H, Hpre, DH, G, P)
     kept = compact_nonzero_samples(X, Xc, nonzero, index)
-    return loss_and_grads(w, v, bias, imp, Xc, kept, X.shape[1] - kept, hidden_relu, output_relu,
+    return loss_and_grads(w, v, bias, imp, Xc, kept, B - kept, hidden_relu, output_relu,
                           signed, tied, gW, gV, gb, H, Hpre, DH, G, P)
 
 
@@ -393,6 +418,7 @@ def train_steps(W, V, b, state, importance, density, group_start, group_anti, ke
             v = V[inst]
             bias = b[inst]
             st = state[inst]
+            gap_tables(density[inst], ws[3])
             total = 0.0
             for s in range(n_steps):
                 step = first_step + s + 1
@@ -419,6 +445,7 @@ def evaluate(W, V, b, importance, density, group_start, group_anti, keys, schedu
             inst = schedule[t, slot]
             if inst < 0:
                 continue
+            gap_tables(density[inst], ws[3])
             total = 0.0
             for s in range(n_batches):
                 total += _batch_loss(W[inst], V[inst], b[inst], importance[inst], density[inst],
