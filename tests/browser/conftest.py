@@ -2,8 +2,9 @@
 
 Every test here carries the ``browser`` marker (``pytest tests -m "not browser"``
 skips them all). Servers listen on 127.0.0.1 only, use a fresh token, run from
-a temporary copy of the lessons (JupyterLab never writes to ``lessons/``) and
-are stopped by their PID. Screenshots and server logs go to
+a temporary folder laid out like the repository (copies of the lessons in
+``lessons/``, the sample notebooks in ``browser-fixtures/``, never inside the real
+``lessons/``) and are stopped by their PID. Screenshots and server logs go to
 ``artifacts/browser/``.
 """
 from __future__ import annotations
@@ -23,7 +24,7 @@ LESSONS = REPO / "lessons"
 ARTIFACTS = REPO / "artifacts" / "browser"
 sys.path.insert(0, str(HERE))
 
-from sample_notebooks import write_demo, write_dies, write_raises  # noqa: E402
+from sample_notebooks import FIXTURES, write_demo, write_dies, write_raises  # noqa: E402
 from servers import Server, free_port  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -120,13 +121,17 @@ def page(browser):
 
 @pytest.fixture(scope="session")
 def served_root(tmp_path_factory) -> Path:
-    """A temporary copy of the lessons plus the sample notebooks, served by JupyterLab and voila."""
+    """The served folder: ``lessons/`` (copies of the lessons) and ``browser-fixtures/`` (the sample
+    notebooks), like the repository root that ``make lab`` serves; the real lessons/ is never written."""
     root = tmp_path_factory.mktemp("course")
+    (root / "lessons").mkdir()
     for nb in sorted(LESSONS.glob("*.ipynb")):
-        shutil.copy2(nb, root / nb.name)
-    write_demo(root)
-    write_raises(root)
-    write_dies(root)
+        shutil.copy2(nb, root / "lessons" / nb.name)
+    fixtures = root / FIXTURES
+    fixtures.mkdir()
+    write_demo(fixtures)
+    write_raises(fixtures)
+    write_dies(fixtures)
     return root
 
 
@@ -153,12 +158,16 @@ def jupyter_lab(served_root, tmp_path_factory, artifacts):
 
 @pytest.fixture(scope="session")
 def voila_app(served_root, tmp_path_factory, artifacts):
-    """voila serving the lessons folder as apps (sources stripped), like ``make app``."""
+    """voila serving the folder as apps like ``make app``: sources stripped, the course's template
+    (``share/jupyter/voila/templates/tmslab``: exercise cells run but are not shown)."""
     tmp = tmp_path_factory.mktemp("voila-state")
     port, token = free_port(), secrets.token_hex(16)
     argv = [sys.executable, "-m", "voila", "--no-browser", "--Voila.ip=127.0.0.1", f"--port={port}",
-            "--Voila.port_retries=0", f"--token={token}", "--show_tracebacks=True", str(served_root)]
-    server = Server("voila", argv, served_root, server_env(tmp),
+            "--Voila.port_retries=0", f"--token={token}", "--show_tracebacks=True", "--template=tmslab",
+            str(served_root)]
+    env = server_env(tmp)
+    env["JUPYTER_PATH"] = str(REPO / "share" / "jupyter")
+    server = Server("voila", argv, served_root, env,
                     f"http://127.0.0.1:{port}/?token={token}", artifacts / "voila.log")
     server.url, server.token = f"http://127.0.0.1:{port}", token
     server.start()

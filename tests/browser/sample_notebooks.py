@@ -1,4 +1,4 @@
-"""Small notebooks the browser tests write next to the lessons.
+"""Small notebooks the browser tests write into ``FIXTURES`` of the served folder (never lessons/).
 
 * ``demo``: a miniature lesson (LaTeX maths, a trained model, a figure, a
   ``tmslab.widgets.Panel`` with a slider), so the machinery is tested even
@@ -15,9 +15,13 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
+#: the folder of the served root that holds these notebooks (next to, never inside, lessons/)
+FIXTURES = "browser-fixtures"
 DEMO_NAME = "browser_demo.ipynb"
 RAISES_NAME = "browser_raises.ipynb"
 DIES_NAME = "browser_dies.ipynb"
+#: their paths relative to the served root (what JupyterLab and voila URLs use)
+DEMO_PATH, RAISES_PATH, DIES_PATH = (f"{FIXTURES}/{name}" for name in (DEMO_NAME, RAISES_NAME, DIES_NAME))
 
 _DEMO_CELLS = [
     new_markdown_cell(

@@ -9,7 +9,7 @@ import time
 
 import pytest
 from jupyter_driver import find_lesson, move_slider_by_keyboard, screenshot, show_panel
-from sample_notebooks import DEMO_NAME, RAISES_NAME
+from sample_notebooks import DEMO_PATH, RAISES_PATH
 
 pytestmark = pytest.mark.browser
 
@@ -40,8 +40,8 @@ def app_lesson() -> str:
     for number in (2, 4):
         path = find_lesson(number)
         if path is not None:
-            return path.name
-    return DEMO_NAME
+            return f"lessons/{path.name}"
+    return DEMO_PATH
 
 
 def test_app_mode_slider_redraws(page, voila_app, artifacts):
@@ -49,6 +49,9 @@ def test_app_mode_slider_redraws(page, voila_app, artifacts):
     seconds = open_app(page, voila_app, name)
     print(f"{name}: rendered by voila in {seconds:.1f} s")
     assert page.locator(".jp-CodeCell .jp-InputArea-editor").count() == 0, "voila should hide the code"
+    text = page.inner_text("body")
+    for exercise_text in ("Exercise", "Not yet", "NotImplementedError", "lesson continues with"):
+        assert exercise_text not in text, f"{name}: app mode shows exercise text {exercise_text!r}"
     screenshot(page, artifacts, f"app-{name}-loaded")
     before, after = move_slider_by_keyboard(page)
     show_panel(page)
@@ -61,5 +64,5 @@ def test_app_mode_slider_redraws(page, voila_app, artifacts):
 
 
 def test_app_mode_reports_a_raising_cell(page, voila_app):
-    with pytest.raises(AssertionError, match=f"{RAISES_NAME} in voila: .*ZeroDivisionError"):
-        open_app(page, voila_app, RAISES_NAME)
+    with pytest.raises(AssertionError, match=f"{RAISES_PATH} in voila: .*ZeroDivisionError"):
+        open_app(page, voila_app, RAISES_PATH)

@@ -14,7 +14,7 @@ import time
 import pytest
 from jupyter_driver import (LessonFailure, find_lesson, move_slider_by_keyboard, open_notebook,
                             run_all_cells, screenshot, show_panel)
-from sample_notebooks import DEMO_NAME, DIES_NAME, RAISES_NAME
+from sample_notebooks import DEMO_PATH, DIES_PATH, RAISES_PATH
 
 pytestmark = pytest.mark.browser
 
@@ -40,7 +40,7 @@ def run_and_move_slider(page, lab, name, artifacts):
 
 
 def test_demo_notebook_runs_and_slider_redraws(page, jupyter_lab, artifacts):
-    run_and_move_slider(page, jupyter_lab, DEMO_NAME, artifacts)
+    run_and_move_slider(page, jupyter_lab, DEMO_PATH, artifacts)
 
 
 @pytest.mark.parametrize("number", SLIDER_LESSONS, ids=[f"lesson{n:02d}" for n in SLIDER_LESSONS])
@@ -48,7 +48,7 @@ def test_lesson_runs_and_slider_redraws(page, jupyter_lab, artifacts, number):
     path = find_lesson(number)
     if path is None:
         pytest.skip(f"lesson {number:02d} does not exist yet (no lessons/{number:02d}_*.ipynb)")
-    run_and_move_slider(page, jupyter_lab, path.name, artifacts)
+    run_and_move_slider(page, jupyter_lab, f"lessons/{path.name}", artifacts)
 
 
 @pytest.mark.parametrize("number", [n for n in range(10) if n not in SLIDER_LESSONS])
@@ -58,14 +58,14 @@ def test_other_lesson_runs(page, jupyter_lab, artifacts, number):
     path = find_lesson(number)
     if path is None:
         pytest.skip(f"lesson {number:02d} does not exist yet (no lessons/{number:02d}_*.ipynb)")
-    open_notebook(page, jupyter_lab, path.name)
-    run_all_cells(page, path.name)
+    open_notebook(page, jupyter_lab, f"lessons/{path.name}")
+    run_all_cells(page, f"lessons/{path.name}")
     screenshot(page, artifacts, f"lab-{path.name}-ran")
 
 
 @pytest.mark.parametrize("name, expected", [
-    (RAISES_NAME, ["cell 2", "x / 0", "raised ZeroDivisionError"]),
-    (DIES_NAME, ["kernel died", "cell 2", "os.kill"]),
+    (RAISES_PATH, ["cell 2", "x / 0", "raised ZeroDivisionError"]),
+    (DIES_PATH, ["kernel died", "cell 2", "os.kill"]),
 ], ids=["cell-raises", "kernel-dies"])
 def test_failure_is_reported_with_lesson_and_cell(page, jupyter_lab, artifacts, name, expected):
     open_notebook(page, jupyter_lab, name)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 from jupyter_driver import find_lesson, screenshot
-from sample_notebooks import DEMO_NAME, DIES_NAME, RAISES_NAME
+from sample_notebooks import DEMO_PATH, DIES_NAME, DIES_PATH, RAISES_NAME, RAISES_PATH
 from servers import StaticServer
 
 pytestmark = pytest.mark.browser
@@ -56,7 +56,7 @@ def built_site(served_root, tmp_path_factory, artifacts) -> Path:
         return site
     _require_assets()
     site = tmp_path_factory.mktemp("site")
-    lessons = [served_root / DEMO_NAME] + [p for p in (find_lesson(2), find_lesson(4)) if p]
+    lessons = [served_root / DEMO_PATH] + [p for p in (find_lesson(2), find_lesson(4)) if p]
     start = time.perf_counter()
     done = subprocess.run(BUILD + ["--out", str(site)] + [str(p) for p in lessons],
                           capture_output=True, text=True, timeout=1200)
@@ -133,8 +133,8 @@ def test_every_lesson_page_loads_offline(page, built_site):
 
 def test_site_build_names_the_failing_lesson_and_cell(served_root, tmp_path):
     _require_assets()
-    done = subprocess.run(BUILD + ["--out", str(tmp_path / "site"), str(served_root / RAISES_NAME),
-                                   str(served_root / DIES_NAME)],
+    done = subprocess.run(BUILD + ["--out", str(tmp_path / "site"), str(served_root / RAISES_PATH),
+                                   str(served_root / DIES_PATH)],
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 1, done.stdout + done.stderr
     assert f"FAILED {RAISES_NAME}: cell 2 raised ZeroDivisionError" in done.stderr, done.stderr
