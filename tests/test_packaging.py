@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -97,7 +98,8 @@ def test_python_range_claims_what_ci_runs():
     assert Version(platform.python_version()) in requires
     tested = "3.11"
     assert requires == SpecifierSet(f">={tested}")
-    versions = [c for c in PROJECT["classifiers"] if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)]
+    pattern = r"Programming Language :: Python :: 3\.\d+"
+    versions = [c for c in PROJECT["classifiers"] if re.fullmatch(pattern, c)]
     assert versions == [f"Programming Language :: Python :: {tested}"]
     assert (REPO / "binder" / "runtime.txt").read_text().strip() == f"python-{tested}"
     assert f"python={tested}" in yaml.safe_load((REPO / "environment.yml").read_text())["dependencies"]
@@ -110,9 +112,8 @@ def test_core_ranges_contain_the_learner_pins():
     for name, req in CORE.items():
         pin = exact(LEARNER[name])
         assert req.specifier.contains(pin, prereleases=False), f"{name}: pin {pin} outside {req}"
-        lower = [s for s in req.specifier if s.operator == ">="]
-        assert lower and Version(lower[0].version).release == pin.release[:len(Version(lower[0].version).release)], (
-            f"{name}: the lower bound {lower} is not the tested pin {pin}")
+        (lower,) = [Version(s.version).release for s in req.specifier if s.operator == ">="]
+        assert lower == pin.release[:len(lower)], f"{name}: the lower bound {req} is not the tested pin {pin}"
 
 
 def test_torch_is_pinned_exactly_and_the_range_is_the_tested_minor():
@@ -178,7 +179,8 @@ def test_cpu_wheel_wins_over_the_cuda_one_for_the_pin():
 
 
 def test_binder_requirements_install_learner_pins_cpu_torch_and_the_package():
-    lines = [ln.split("#", 1)[0].strip() for ln in (REPO / "binder" / "requirements.txt").read_text().splitlines()]
+    text = (REPO / "binder" / "requirements.txt").read_text()
+    lines = [ln.split("#", 1)[0].strip() for ln in text.splitlines()]
     lines = [ln for ln in lines if ln]
     assert lines == ["--extra-index-url https://download.pytorch.org/whl/cpu",
                      "-r ../requirements/learner.txt", "."]
@@ -240,7 +242,8 @@ def test_wheel_in_a_fresh_venv_has_no_tooling_and_trains(tmp_path):
     src.mkdir()
     for name in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy2(REPO / name, src / name)
-    shutil.copytree(REPO / "tmslab", src / "tmslab", ignore=shutil.ignore_patterns("__pycache__", "*.nbi", "*.nbc"))
+    shutil.copytree(REPO / "tmslab", src / "tmslab",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.nbi", "*.nbc"))
     quiet = dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1")
 
     def run(*cmd, cwd=tmp_path, timeout=600):
@@ -252,11 +255,11 @@ def test_wheel_in_a_fresh_venv_has_no_tooling_and_trains(tmp_path):
     run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", tmp_path / "dist", src)
     (wheel,) = (tmp_path / "dist").glob("tmslab-*.whl")
     assert wheel.name == f"tmslab-{_init_version()}-py3-none-any.whl"
-    import zipfile
-    names = zipfile.ZipFile(wheel).namelist()
+    archive = zipfile.ZipFile(wheel)
+    names = archive.namelist()
     assert all(n.startswith(("tmslab/", "tmslab-")) for n in names), names
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
-    metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
+    metadata = archive.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
     assert "License-Expression: MIT" in metadata
 
     venv = tmp_path / "venv"
