@@ -95,11 +95,13 @@ def plot_features_2d(W, ax=None, title: str = "Feature directions", limit: float
     return fig
 
 
-def plot_features_2d_row(Ws, titles, suptitle: str | None = None, labels=None):
+def plot_features_2d_row(Ws, titles, suptitle: str | None = None, labels=None,
+                         key_label: str = "feature (0 = most important)"):
     """One 2-D feature picture per matrix, side by side (the talk's headline figure).
 
     The key on the right names the features: an importance colour bar
-    (``importance_colorbar``), or, with ``labels`` (one name per feature), a legend.
+    (``importance_colorbar``, titled ``key_label``; say "feature i" when the features
+    are equally important), or, with ``labels`` (one name per feature), a legend.
     """
     Ws = [_to_numpy(as_weights("W", W)) for W in Ws]
     if not Ws or len(Ws) != len(titles):
@@ -115,7 +117,7 @@ def plot_features_2d_row(Ws, titles, suptitle: str | None = None, labels=None):
         ax.set_ylabel("")
     axes[0, 0].set_ylabel("hidden dimension 2")
     if labels is None:
-        importance_colorbar(fig, list(axes[0]), n, label="feature (0 = most important)", shrink=0.8,
+        importance_colorbar(fig, list(axes[0]), n, label=key_label, shrink=0.8,
                             ticks=np.arange(n) if n <= 8 else None)
     else:
         handles, names = axes[0, -1].get_legend_handles_labels()

@@ -126,7 +126,8 @@ Ws = [runs["correlated"].W[best_c], anti_run.W[best_a], anti_run.W[typical],
       runs["independent"].W[summary["independent"][2]]]
 titles = ["correlated: best", "anti-correlated: best", f"anti-correlated: restart {typical}",
           "independent: best"]
-fig = plots.plot_features_2d_row(Ws, titles, suptitle="Two sets of two features (0-1 and 2-3) in 2 dimensions")
+fig = plots.plot_features_2d_row(Ws, titles, suptitle="Two sets of two features (0-1 and 2-3) in 2 dimensions",
+                                 key_label="feature i")
 plt.show()
 
 
@@ -222,7 +223,8 @@ print(f"f < 1: the two gaps next to feature 0 are the two smallest in {sum(small
 # %%
 show = [0, 2, 4, 6, 8]
 fig = plots.plot_features_2d_row([pent_best.W[k] for k in show], [f"f = {factors[k]:g}" for k in show],
-                                 suptitle="Best of 8 restarts; feature 0 (dark purple) has density f x 0.05")
+                                 suptitle="Best of 8 restarts; feature 0 (dark purple) has density f x 0.05",
+                                 key_label="feature i (equal importance)")
 plt.show()
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.3))
