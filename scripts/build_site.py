@@ -4,9 +4,10 @@
     python scripts/build_site.py --out /tmp/site lessons/02_three_universities.ipynb
 
 Every lesson is EXECUTED top to bottom in a fresh kernel (the stored lesson
-files keep no figures or widget state), with progress bars off, inline
-matplotlib figures and the widget state saved, then converted to one HTML page
-with nbconvert (JupyterLab's look, solutions folded). ``lessons/`` is never
+files keep their figures as PNGs but no widget state), with progress bars off,
+inline matplotlib figures and the widget state saved, so the page's widgets are
+live, then converted to one HTML page with nbconvert (JupyterLab's look; cells
+tagged ``solution`` or with hidden source, if a notebook has any, are folded). ``lessons/`` is never
 written to. ``index.html`` holds the lesson table. require.js, the Jupyter
 widget HTML manager and MathJax 2 come from ``node_modules`` (``npm ci``, see
 package.json) and are copied to ``_site/static/``, so the pages load nothing
