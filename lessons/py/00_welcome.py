@@ -31,7 +31,8 @@
 # [`docs/references.md`](../docs/references.md), the course's page about the paper, the talk and the numbers the
 # lessons compare against. Without `make`:
 # `python3 -m venv .venv && .venv/bin/pip install -r requirements.txt && .venv/bin/pip install --no-deps -e .`,
-# then `.venv/bin/jupyter lab lessons/00_welcome.ipynb`. Conda users can use `environment.yml`
+# then `.venv/bin/jupyter lab --ServerApp.root_dir=. lessons/00_welcome.ipynb` (without
+# `--ServerApp.root_dir=.` the file browser would start in `lessons/`). Conda users can use `environment.yml`
 # (the same pinned versions). Everything runs on a CPU; no data is downloaded (all data is synthetic).
 #
 # `make test` re-executes every lesson and compares each printed number with the one stored in the
