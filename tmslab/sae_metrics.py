@@ -13,6 +13,9 @@ feature i (with x_i >= 0 the feature only ever points along +W_i).
 Codes c have shape (N, ..., d) (samples first):
     L0                  = mean over samples of #{j : c_j > 0}      (...,)
     dead latents        = latents with c_j = 0 on every sample     (..., d) bool
+
+Cosines and means are summed in a fixed order in float64 (``_ordered_sum``), so
+printed recovery numbers are the same on every CPU.
 """
 from __future__ import annotations
 
@@ -24,8 +27,20 @@ from .validation import as_weights, check_float
 _EPS = 1e-8
 
 
-def _unit(W: torch.Tensor) -> torch.Tensor:
-    return W / W.norm(dim=-2, keepdim=True).clamp_min(_EPS)
+def _ordered_sum(x: np.ndarray, axis: int) -> np.ndarray:
+    """Sum of a float64 array along ``axis``, index by index (the same bits on every CPU)."""
+    x = np.moveaxis(np.asarray(x, dtype=np.float64), axis, 0)
+    total = np.zeros(x.shape[1:], np.float64)
+    for row in x:
+        total += row
+    return total
+
+
+def _unit(W: torch.Tensor) -> np.ndarray:
+    """Columns of W (..., m, n) scaled to unit length, float64 numpy (zero columns stay zero)."""
+    A = W.detach().double().numpy()
+    norms = np.sqrt(_ordered_sum(A * A, axis=-2))[..., None, :]
+    return A / np.maximum(norms, _EPS)
 
 
 def _pair(features, dictionary):
@@ -43,7 +58,11 @@ def cosine_matrix(features, dictionary) -> torch.Tensor:
     features (m, n) or (..., m, n); dictionary (..., m, d). Zero columns give cosine 0.
     """
     F, D = _pair(features, dictionary)
-    return (_unit(F).transpose(-1, -2) @ _unit(D)).float()
+    Fu, Du = _unit(F), _unit(D)
+    out = np.zeros(np.broadcast_shapes(Fu.shape[:-2], Du.shape[:-2]) + (Fu.shape[-1], Du.shape[-1]))
+    for k in range(Fu.shape[-2]):                      # sum over the m dimensions in order
+        out += Fu[..., k, :, None] * Du[..., k, None, :]
+    return torch.from_numpy(out).float()
 
 
 def max_cosines(features, dictionary) -> torch.Tensor:
@@ -78,7 +97,8 @@ def _mask(max_cos: torch.Tensor, which) -> torch.Tensor:
 def mmcs(features, dictionary, which=None) -> torch.Tensor:
     """Mean max cosine similarity (...,) over the features, or over those ``which`` selects
     (a bool mask of shape (n,) or a list of feature indices)."""
-    return _mask(max_cosines(features, dictionary), which).mean(-1)
+    best = _mask(max_cosines(features, dictionary), which)
+    return torch.from_numpy(np.asarray(_ordered_sum(best.numpy(), axis=-1) / best.shape[-1])).float()
 
 
 def recovered_fraction(features, dictionary, threshold: float = 0.9, which=None) -> torch.Tensor:
