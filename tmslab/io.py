@@ -30,7 +30,7 @@ from .run import Run
 
 FORMAT = "tmslab-run"
 VERSION = "1"
-_TENSORS = ("W", "b", "W2", "final_loss", "sparsity", "importance", "setting", "restart",
+_TENSORS = ("W", "b", "W2", "final_loss", "final_loss_se", "sparsity", "importance", "setting", "restart",
             "loss_history", "history_steps", "W_history", "b_history", "snapshot_steps")
 _INDEX = ("setting", "restart", "history_steps", "snapshot_steps")
 _SNAPSHOTS = ("W_history", "b_history", "snapshot_steps")
@@ -160,7 +160,8 @@ def _verify(t: dict, config, groups: FeatureGroups) -> None:
                          f"n_features={n}")
     T = len(_expected_steps(config))
     H = config.steps // config.history_every + 1 if config.history_every else 0
-    shapes = {"W": (I, m, n), "b": (I, n), "W2": (I, n, m), "final_loss": (I,), "sparsity": (I, n),
+    shapes = {"W": (I, m, n), "b": (I, n), "W2": (I, n, m), "final_loss": (I,), "final_loss_se": (I,),
+              "sparsity": (I, n),
               "importance": (I, n), "setting": (I,), "restart": (I,), "loss_history": (T, I),
               "history_steps": (T,), "W_history": (H, I, m, n), "b_history": (H, I, n),
               "snapshot_steps": (H,)}
@@ -169,11 +170,11 @@ def _verify(t: dict, config, groups: FeatureGroups) -> None:
         if not ok:
             raise ValueError(f"{name} has shape {tuple(value.shape)}, expected {shapes[name]} for "
                              f"{I} instance(s), m={m}, n={n}, {T} log entries and {H} snapshots")
-    for name in ("W", "b", "W2", "final_loss", "loss_history", "W_history", "b_history"):
+    for name in ("W", "b", "W2", "final_loss", "final_loss_se", "loss_history", "W_history", "b_history"):
         if name in t and not torch.isfinite(t[name]).all():
             raise ValueError(f"{name} contains NaN or infinity")
-    for name in ("final_loss", "loss_history"):
-        if (t[name] < 0).any():
+    for name in ("final_loss", "final_loss_se", "loss_history"):
+        if name in t and (t[name] < 0).any():
             raise ValueError(f"{name} must be >= 0 (a mean squared error)")
     S, imp = t["sparsity"], t["importance"]
     if not torch.isfinite(S).all() or (S < 0).any() or (S > 1).any():

@@ -435,8 +435,13 @@ def train_steps(W, V, b, state, importance, density, group_start, group_anti, ke
 
 @njit(parallel=True, **_JIT)
 def evaluate(W, V, b, importance, density, group_start, group_anti, keys, schedule,
-             n_batches, batch_size, hidden_relu, output_relu, signed, tied, out_loss):
-    """Mean loss of every instance over ``n_batches`` fresh batches (no update)."""
+             n_batches, batch_size, hidden_relu, output_relu, signed, tied, batch_loss):
+    """Loss of every instance on fresh batches (no update).
+
+    n_batches (I,): how many batches instance i is scored on; batch_loss (I, >= max n_batches)
+    receives the loss of each batch (batch t of an instance depends only on (key, t + 1), so
+    instances sharing a key, the restarts of one setting, are scored on the same batches).
+    """
     n_inst, m, n = W.shape
     flags = (hidden_relu, output_relu, signed, tied)
     for t in prange(schedule.shape[0]):
@@ -446,11 +451,9 @@ def evaluate(W, V, b, importance, density, group_start, group_anti, keys, schedu
             if inst < 0:
                 continue
             gap_tables(density[inst], ws[3])
-            total = 0.0
-            for s in range(n_batches):
-                total += _batch_loss(W[inst], V[inst], b[inst], importance[inst], density[inst],
-                                     group_start, group_anti, keys[inst], s + 1, flags, ws)
-            out_loss[inst] = total / max(n_batches, 1)
+            for s in range(n_batches[inst]):
+                batch_loss[inst, s] = _batch_loss(W[inst], V[inst], b[inst], importance[inst], density[inst],
+                                                  group_start, group_anti, keys[inst], s + 1, flags, ws)
 
 
 def balanced_schedule(costs: np.ndarray, n_threads: int) -> np.ndarray:

@@ -51,7 +51,9 @@ class Run:
     sparsity / importance (I, n), setting / restart (I,), loss_history
     (T, I) mean training loss over each logging window ending at
     history_steps (T,), and optional snapshots W_history (H, I, m, n),
-    b_history (H, I, n) at snapshot_steps (H,).
+    b_history (H, I, n) at snapshot_steps (H,). final_loss_se (I,), when the
+    trainer provides it: the standard error of each restart's final_loss minus
+    its setting's best (0 for the best), from paired batches.
     """
 
     config: TrainConfig
@@ -64,6 +66,7 @@ class Run:
     restart: torch.Tensor
     groups: FeatureGroups
     W2: torch.Tensor | None = None
+    final_loss_se: torch.Tensor | None = None
     loss_history: torch.Tensor = field(default_factory=lambda: torch.zeros(0, 0))
     history_steps: torch.Tensor = field(default_factory=lambda: torch.zeros(0, dtype=torch.long))
     W_history: torch.Tensor | None = None
@@ -91,6 +94,7 @@ class Run:
         pick_t = lambda t: None if t is None else t[:, idx]
         return replace(
             self, W=self.W[idx], b=self.b[idx], W2=pick(self.W2), final_loss=self.final_loss[idx],
+            final_loss_se=pick(self.final_loss_se),
             sparsity=self.sparsity[idx], importance=self.importance[idx], setting=self.setting[idx],
             restart=self.restart[idx],
             loss_history=self.loss_history[:, idx] if self.loss_history.numel() else self.loss_history,
@@ -99,11 +103,29 @@ class Run:
     def best(self) -> "Run":
         """Keep the lowest-loss restart of every setting (the paper's best-of-K protocol).
 
-        The result has one instance per setting, in setting order.
+        The result has one instance per setting, in setting order. The rule that
+        makes "lowest" trustworthy in sparse settings, where a pair of features is
+        rarely active together: all restarts of a setting are scored on the same
+        fresh batches (common random numbers, so the data's own noise cancels in
+        their differences), on about ``eval_samples`` *non-empty* samples each
+        (a sparse setting draws up to 2**22 samples, ``train.eval_batches``), and
+        ``final_loss_se`` reports the standard error of every restart's gap to the
+        winner (``restart_gaps``): a gap of several standard errors is a real one.
         """
         losses = self.final_loss.view(self.n_settings, -1)
         winners = losses.argmin(dim=1) + torch.arange(self.n_settings) * losses.shape[1]
         return self.select(winners)
+
+    def restart_gaps(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """(settings, n_seeds) each restart's final_loss minus its setting's best, and its standard error.
+
+        The standard error is all zeros when the trainer did not provide one.
+        """
+        losses = self.restart_losses()
+        gaps = losses - losses.min(dim=1, keepdim=True).values
+        se = (torch.zeros_like(losses) if self.final_loss_se is None
+              else self.final_loss_se.view_as(losses))
+        return gaps, se
 
     def restart_losses(self) -> torch.Tensor:
         """(settings, n_seeds) final losses: how much restarts disagree."""

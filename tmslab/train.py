@@ -119,7 +119,8 @@ def train(n_features: int, n_hidden: int, model: str = "relu_output", sparsity=0
     seed: everything (init and data) is a function of it: reruns are bit-identical.
     progress: tqdm bar; None reads the TMSLAB_PROGRESS environment variable (default on).
     feature_groups: correlated / anti-correlated blocks (default: all independent).
-    eval_samples: fresh samples for ``final_loss`` (the same data for every restart).
+    eval_samples: non-empty fresh samples for ``final_loss`` per instance (more samples in all when
+    features are sparse, see ``eval_batches``); the restarts of a setting share the same data.
     log_every: steps per entry of ``loss_history``; history_every > 0 also stores W.
     backend: 'auto' (numba on CPU, torch elsewhere), 'numba' or 'torch'.
     device: None or 'cpu' (any CPU spelling, e.g. 'cpu:0', means 'cpu'), or an available
@@ -154,17 +155,17 @@ def train(n_features: int, n_hidden: int, model: str = "relu_output", sparsity=0
     groups.group_density(S)  # checks equal sparsity inside every group
 
     n_settings = S.shape[0]
+    estimate = estimate_resources(cfg, S, groups, threads)
+    check_resources(estimate, max_memory_gb, max_hours)
     sparsity_i = np.repeat(S, n_seeds, axis=0)
     importance_i = np.repeat(I_, n_seeds, axis=0)
-    estimate = estimate_resources(cfg, sparsity_i, groups, threads)
-    check_resources(estimate, max_memory_gb, max_hours)
     W0, W2_0 = _initial_weights(cfg, n_settings)
     trainer = _NumbaTrainer if backend == "numba" else _TorchTrainer
     state = trainer(cfg, groups, sparsity_i, importance_i, W0, W2_0, n_settings, threads)
     history = state.fit(_progress_enabled(progress), estimate.chunk_steps)
-    final_loss = state.evaluate()
+    final_loss, final_loss_se = state.evaluate()
     W, b, W2 = state.weights()
-    return Run(config=cfg, W=W, b=b, W2=W2, final_loss=final_loss,
+    return Run(config=cfg, W=W, b=b, W2=W2, final_loss=final_loss, final_loss_se=final_loss_se,
                sparsity=torch.tensor(sparsity_i, dtype=torch.float32),
                importance=torch.tensor(importance_i, dtype=torch.float32),
                setting=torch.arange(n_settings).repeat_interleave(n_seeds),
@@ -277,7 +278,9 @@ def _duration(seconds: float) -> str:
 
 def estimate_resources(cfg: TrainConfig, sparsity: np.ndarray, groups: FeatureGroups,
                        threads: int | None = None) -> ResourceEstimate:
-    """Memory and time of training ``cfg`` on the instances' sparsity rows (I, n).
+    """Memory and time of training ``cfg`` on the settings' sparsity rows (settings, n).
+
+    Every setting is trained from ``cfg.n_seeds`` restarts: I = settings x n_seeds instances.
 
     Memory (bytes, float32 = 4): weights W (and W2 for 'abs') and b, AdamW's two
     moments, gradients, the initial weights, the per-thread workspace of the
@@ -292,12 +295,12 @@ def estimate_resources(cfg: TrainConfig, sparsity: np.ndarray, groups: FeatureGr
     """
     import numba
     n, m, B = cfg.n_features, cfg.n_hidden, cfg.batch_size
-    I = int(sparsity.shape[0])
+    I = int(sparsity.shape[0]) * cfg.n_seeds
     tied = model_spec(cfg.model).tied
-    density = groups.group_density(np.asarray(sparsity, dtype=np.float64))      # (I, G)
+    density = groups.group_density(np.asarray(sparsity, dtype=np.float64))      # (settings, G)
     sizes = np.asarray(groups.sizes, np.float64)
-    active = float((density * sizes).sum())                                   # summed over instances
-    nonempty = float((1.0 - np.prod(1.0 - density, axis=1)).sum())
+    active = float((density * sizes).sum()) * cfg.n_seeds                     # summed over instances
+    nonempty = float((1.0 - np.prod(1.0 - density, axis=1)).sum()) * cfg.n_seeds
     n_weights = m * n * (1 if tied else 2) + n
     if cfg.backend == "numba":
         n_threads = min(threads or numba.get_num_threads(), I)
@@ -320,8 +323,9 @@ def estimate_resources(cfg: TrainConfig, sparsity: np.ndarray, groups: FeatureGr
     history = 12.0 * n_logs * I
     n_snaps = cfg.steps // cfg.history_every + 1 if cfg.history_every else 0
     snapshots = 2 * 4.0 * n_snaps * I * (m * n + n)          # the list and the stacked tensor
+    settings = 40.0 * I * n                    # per-instance sparsity, importance, density copies
     parts = {"weights and AdamW state": params + initial, "workspace": workspace,
-             "loss history": history, "snapshots": snapshots}
+             "settings": settings, "loss history": history, "snapshots": snapshots}
     parallel = n_threads if cfg.backend == "numba" else 1
     seconds = (cfg.steps * step_seconds + eval_seconds) / parallel
     chunk = max(1, min(cfg.steps, int(CHUNK_SECONDS / step_seconds))) if cfg.steps else 1
@@ -359,6 +363,55 @@ def check_resources(estimate: ResourceEstimate, max_memory_gb=None, max_hours=No
 
 def _next_multiple(done: int, period: int) -> int:
     return (done // period + 1) * period
+
+
+MAX_EVAL_SAMPLES = 2**22   # the evaluation of one instance never draws more samples than this
+
+
+def eval_batches(eval_samples: int, density: np.ndarray):
+    """Batch size and (I,) batch counts of the final evaluation: the noise shrinks as density falls.
+
+    Only non-empty samples tell restarts apart (an empty sample costs every model
+    the same bias term), and interference only shows when two or more feature
+    groups are active together. So instance i draws N_i samples, enough for
+    eval_samples non-empty ones and for eval_samples / 4 with >= 2 active groups:
+    N_i = max(eval_samples / P(>= 1 active), eval_samples / (4 P(>= 2 active))),
+    at least eval_samples and at most MAX_EVAL_SAMPLES, in batches of up to 4,096.
+    density: (I, G) group densities.
+    """
+    batch = min(eval_samples, 4096)
+    p = np.asarray(density, np.float64)
+    none, one = np.ones(len(p)), np.zeros(len(p))      # P(0 active), P(exactly 1 active)
+    for g in range(p.shape[1]):
+        none, one = none * (1.0 - p[:, g]), one * (1.0 - p[:, g]) + none * p[:, g]
+    some, several = 1.0 - none, np.maximum(1.0 - none - one, 0.0)
+    with np.errstate(divide="ignore"):
+        wanted = np.maximum(np.where(some > 0, eval_samples / some, 0.0),
+                            np.where(several > 0, eval_samples / (4.0 * several), 0.0))
+    samples = np.clip(wanted, eval_samples, max(eval_samples, MAX_EVAL_SAMPLES))
+    return batch, np.ceil(samples / batch).astype(np.int64)
+
+
+def restart_gap_se(per_batch: np.ndarray, n_batches: np.ndarray, loss: np.ndarray, n_seeds: int):
+    """(I,) standard error of each restart's loss minus its setting's best restart's loss.
+
+    Restarts of one setting are scored on the same batches (common random
+    numbers), so the difference is estimated from paired per-batch losses:
+    se = std_t(L_r,t - L_best,t) / sqrt(T). 0 for the best restart itself.
+    per_batch (I, >= T), n_batches (I,), loss (I,), instances setting-major.
+    """
+    se = np.zeros(len(loss))
+    for start in range(0, len(loss), n_seeds):
+        rows = np.arange(start, start + n_seeds)
+        best = rows[np.argmin(loss[rows])]
+        T = int(n_batches[best])
+        if T < 2:
+            continue
+        for r in rows:
+            if r != best:
+                diff = per_batch[r, :T] - per_batch[best, :T]
+                se[r] = diff.std(ddof=1) / np.sqrt(T)
+    return se
 
 
 def _chunks(cfg: TrainConfig, max_chunk: int | None = None):
@@ -481,14 +534,16 @@ class _NumbaTrainer(_Trainer):
                             *self._flags(), mean)
         return mean
 
-    def evaluate(self) -> torch.Tensor:
-        batch = min(self.cfg.eval_samples, 4096)
-        n_batches = math.ceil(self.cfg.eval_samples / batch)
-        out = np.zeros(len(self.W), np.float64)
+    def evaluate(self):
+        """final_loss (I,) and final_loss_se (I,): see ``eval_batches`` and ``restart_gap_se``."""
+        batch, n_batches = eval_batches(self.cfg.eval_samples, self.density)
+        per_batch = np.zeros((len(self.W), int(n_batches.max())), np.float64)
         kernels.evaluate(self.W, self.V, self.b, self.importance, self.density, self.starts,
                          self.anti, self.eval_keys, self.schedule, n_batches, batch,
-                         *self._flags(), out)
-        return torch.tensor(out, dtype=torch.float32)
+                         *self._flags(), per_batch)
+        loss = np.array([row[:k].mean() for row, k in zip(per_batch, n_batches)])
+        se = restart_gap_se(per_batch, n_batches, loss, self.cfg.n_seeds)
+        return torch.tensor(loss, dtype=torch.float32), torch.tensor(se, dtype=torch.float32)
 
     def weights(self):
         W2 = None if self.spec.tied else torch.tensor(self.V.transpose(0, 2, 1).copy())
@@ -537,7 +592,7 @@ class _TorchTrainer(_Trainer):
             total = total + self._loss(k) * k
             count += k
             left -= k
-        return (total / count).float().cpu()
+        return (total / count).float().cpu(), None
 
     def weights(self):
         W2 = None if self.W2 is None else self.W2.detach().cpu().clone()
