@@ -379,7 +379,6 @@ def eval_batches(eval_samples: int, density: np.ndarray):
     at least eval_samples and at most MAX_EVAL_SAMPLES, in batches of up to 4,096.
     density: (I, G) group densities.
     """
-    batch = min(eval_samples, 4096)
     p = np.asarray(density, np.float64)
     none, one = np.ones(len(p)), np.zeros(len(p))      # P(0 active), P(exactly 1 active)
     for g in range(p.shape[1]):
@@ -388,7 +387,8 @@ def eval_batches(eval_samples: int, density: np.ndarray):
     with np.errstate(divide="ignore"):
         wanted = np.maximum(np.where(some > 0, eval_samples / some, 0.0),
                             np.where(several > 0, eval_samples / (4.0 * several), 0.0))
-    samples = np.clip(wanted, eval_samples, max(eval_samples, MAX_EVAL_SAMPLES))
+    samples = np.ceil(np.clip(wanted, eval_samples, max(eval_samples, MAX_EVAL_SAMPLES)))
+    batch = int(min(4096, samples.max()))
     return batch, np.ceil(samples / batch).astype(np.int64)
 
 
