@@ -7,7 +7,7 @@
   ``exercise`` (app mode leaves them out), the reference in ``tmslab/solutions/lessonNN.py``,
   no hidden solution cells, no printed "your" outside the exercises;
 * the repository is self-contained: no tracked file points at files outside it, and every
-  link to ``docs/references.md#anchor`` or a solutions module resolves.
+  link to an anchor of ``docs/references.md`` or to a solutions module resolves.
 """
 from __future__ import annotations
 
