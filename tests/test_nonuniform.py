@@ -217,8 +217,17 @@ def test_check_antipodal_pairs():
     def loose(W):
         return nonuniform.antipodal_pairs(W, cos_threshold=-0.9)
 
+    def parallel_too(W):                 # |cos| > 0.95: also accepts features pointing the same way
+        C = tmslab.metrics.cosine_similarity(W)
+        norms = tmslab.metrics.feature_norms(W)
+        n = W.shape[1]
+        return [(i, j) for i in range(n) for j in range(i + 1, n)
+                if norms[i] > 0.5 and norms[j] > 0.5 and abs(float(C[i, j])) > 0.95]
+
     assert "not represented" in checks.report(ck.check_antipodal_pairs, with_short_features)
     assert checks.report(ck.check_antipodal_pairs, loose).startswith("❌ Not yet")
+    report = checks.report(ck.check_antipodal_pairs, parallel_too)
+    assert report.startswith("❌ Not yet") and "parallel" in report and "cos < -0.95" in report
 
 
 def test_check_largest_change():

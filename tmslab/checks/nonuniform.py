@@ -57,7 +57,9 @@ def check_antipodal_pairs(fn) -> str:
         ("anti-correlated pairs stored antipodally in 3 dimensions",
          torch.tensor([[1.0, -1.0, 0.0, 0.0], [0.0, 0.0, 0.7, -0.72], [0.0, 0.0, 0.05, 0.0]],
                       dtype=torch.float64)),
-        ("a pair at 160 degrees (cos = -0.94, not antipodal)", _polar([0, 160], [1.0, 1.0]))]
+        ("a pair at 160 degrees (cos = -0.94, not antipodal)", _polar([0, 160], [1.0, 1.0])),
+        ("two parallel features (cos = +0.996, same direction, not antipodal) and one opposite them",
+         _polar([0, 5, 180], [1.0, 1.0, 1.0]))]
     for what, W in examples:
         got = fn(W.clone())
         if got is None:
@@ -71,6 +73,9 @@ def check_antipodal_pairs(fn) -> str:
             hint = ""
             if any(float(metrics.feature_norms(W)[i]) <= 0.5 for p in pairs for i in p):
                 hint = " (a feature with ||W_i|| <= 0.5 is not represented: leave it out)"
+            elif any(float(metrics.cosine_similarity(W)[i, j]) > 0 for i, j in pairs):
+                hint = (" (a pair with a positive cosine points the same way: antipodal means "
+                        "cos < -0.95, not |cos| > 0.95)")
             raise ExerciseError(f"for {what} you found {pairs}, expected {expected}{hint}")
     return passed("antipodal pairs found exactly (cosine < -0.95 between represented features)")
 
