@@ -66,7 +66,8 @@ def _draw(groups, density, signed=False, B=200_000, key=7, counter=1):
     density = np.asarray(density, np.float64)
     gaps = np.zeros((len(density), kernels.GAP + 1))
     kernels.gap_tables(density, gaps)
-    kernels.sample_features(X, density, gaps, groups.starts, groups.anti, signed, key, counter, nonzero)
+    kernels.sample_features(X, density, gaps, groups.starts, groups.anti, signed, key, counter, nonzero,
+                            np.zeros(X.size + 1, np.int64))
     assert np.array_equal(nonzero, (X != 0).any(0))
     return X
 
@@ -110,3 +111,24 @@ def test_balanced_schedule_covers_each_instance_once():
     flat = sorted(int(i) for i in table.ravel() if i >= 0)
     assert flat == list(range(6))
     assert list(table[0][table[0] >= 0]) == [0]  # the heavy one alone on a thread
+
+
+def test_sampler_clears_only_what_it_wrote():
+    """A batch drawn over the previous one (touched entries cleared) equals one drawn into zeros."""
+    groups = FeatureGroups.independent(3) + FeatureGroups.correlated(1, 2) + FeatureGroups.anticorrelated(1, 3)
+    density = np.array([1.0, 0.3, 0.01, 0.005, 0.2])
+    gaps = np.zeros((5, kernels.GAP + 1))
+    kernels.gap_tables(density, gaps)
+    args = (density, gaps, groups.starts, groups.anti, False, 7)
+
+    def draw(X, touched, counter):
+        nonzero = np.zeros(500, np.bool_)
+        kernels.sample_features(X, *args, counter, nonzero, touched)
+        return X.copy(), nonzero
+
+    X, touched = np.zeros((8, 512), np.float32), np.zeros(8 * 512 + 1, np.int64)
+    draw(X, touched, 1)
+    reused, flags = draw(X, touched, 2)
+    fresh, fresh_flags = draw(np.zeros((8, 512), np.float32), np.zeros(8 * 512 + 1, np.int64), 2)
+    assert np.array_equal(reused, fresh) and np.array_equal(flags, fresh_flags)
+    assert np.all(fresh[:, 500:] == 0)

@@ -112,7 +112,8 @@ def test_sparse_block_sampler_matches_the_distribution():
     density = np.array([kernels.DENSE_ABOVE, 0.01, 0.001, 0.9 * kernels.DENSE_ABOVE])
     gaps = np.zeros((4, kernels.GAP + 1))
     kernels.gap_tables(density, gaps)
-    kernels.sample_features(X, density, gaps, g.starts, g.anti, False, 3, 1, nonzero)
+    touched = np.zeros(X.size + 1, np.int64)
+    kernels.sample_features(X, density, gaps, g.starts, g.anti, False, 3, 1, nonzero, touched)
     rate = (X != 0).mean(1)
     assert np.all(np.abs(rate - density) < 4 * np.sqrt(density / B)), rate
     v = X[0][X[0] != 0]

@@ -150,8 +150,8 @@ def gap_tables(density, out):
 
 
 @njit(**_JIT)
-def sample_features(X, density, gaps, group_start, group_anti, signed, key, counter, nonzero):
-    """Fill X[:, :B] (X is (n, >= B)) with one batch of synthetic features, B = len(nonzero).
+def sample_features(X, density, gaps, group_start, group_anti, signed, key, counter, nonzero, touched):
+    """Fill X[:, :B] (X is (n, L >= B)) with one batch of synthetic features, B = len(nonzero).
 
     A group g (features group_start[g] .. group_start[g+1]-1) is active with
     probability density[g]; independently per sample.
@@ -170,8 +170,17 @@ def sample_features(X, density, gaps, group_start, group_anti, signed, key, coun
         32-bit number (a draw below (1-p)^GAP skips GAP samples and draws
         again: the gaps are memoryless). The cost then grows with the number
         of active entries, not with n.
+    X must hold the previous batch of the same instance (or zeros): dense
+    singleton rows are overwritten, and every other entry written is recorded
+    in ``touched`` (touched[0] = count, then flat positions i * L + c) and
+    zeroed at the next call, so no step pays O(n B) for clearing X.
     """
     B = nonzero.shape[0]
+    L = X.shape[1]
+    flat = X.reshape(X.size)
+    for t in range(1, touched[0] + 1):
+        flat[touched[t]] = 0.0
+    count = 0
     k1, k2 = step_keys(key, counter)
     k3 = _hash32(k1 ^ np.uint64(0x5BD1E995))
     k4 = _hash32(k2 ^ np.uint64(0x27D4EB2F))
@@ -183,9 +192,6 @@ def sample_features(X, density, gaps, group_start, group_anti, signed, key, coun
         size = group_start[g + 1] - lo
         p = density[g]
         row = np.uint64(g) * np.uint64(B)
-        for i in range(lo, lo + size):
-            for c in range(B):
-                X[i, c] = 0.0
         if p <= 0.0:
             continue
         p32 = np.float32(p)
@@ -232,8 +238,11 @@ def sample_features(X, density, gaps, group_start, group_anti, signed, key, coun
                     continue
                 val = v if size == 1 else _uniform(np.uint64(i) * np.uint64(B) + np.uint64(c), k3, k2)
                 X[i, c] = np.float32(2.0) * val - np.float32(1.0) if signed else val
+                count += 1
+                touched[count] = i * L + c
             nonzero[c] = True
             c += 1
+    touched[0] = count
 
 
 @njit(**_JIT)
@@ -344,14 +353,22 @@ def loss_and_grads(W, V, b, importance, Xc, kept, n_zero, hidden_relu, output_re
 
 @njit(**_JIT)
 def _workspace(n, m, batch_size):
-    """Per-thread scratch: X and Xc (n, L) with zero-padded columns, flags, index, gap tables, H, Hpre, DH,
+    """Per-thread scratch: X and Xc (n, L) with zero-padded columns, flags, touched, index, gap tables, H, Hpre, DH,
     G, P and the gradients gW, gV, gb; L = padded_length(batch_size)."""
     L = padded_length(batch_size)
-    return (np.zeros((n, L), np.float32), np.zeros(batch_size, np.bool_),
+    return (np.zeros((n, L), np.float32), np.zeros(batch_size, np.bool_), np.zeros(n * batch_size + 1, np.int64),
             np.zeros(batch_size, np.int64), np.zeros((n, GAP + 1), np.float64),
             np.zeros((n, L), np.float32), np.zeros((m, L), np.float32), np.zeros((m, L), np.float32),
             np.zeros((m, L), np.float32), np.zeros((n, L), np.float32), np.zeros(L, np.float32),
             np.zeros((m, n), np.float32), np.zeros((m, n), np.float32), np.zeros(n, np.float32))
+
+
+@njit(**_JIT)
+def _start_instance(density, ws):
+    """Prepare a thread's workspace for a new instance: clear X, forget touched entries, build gap tables."""
+    ws[0][:, :] = 0.0
+    ws[2][0] = 0
+    gap_tables(density, ws[4])
 
 
 @njit(**_JIT)
@@ -374,11 +391,11 @@ def adamw_update(param, grad, exp_avg, exp_avg_sq, step, lr, weight_decay, beta1
 def _batch_loss(w, v, bias, imp, density, group_start, group_anti, key, counter, flags, ws):
     """Draw batch ``counter`` of one instance and return its loss; gradients land in ws.
 
-    ws[3] must hold ``gap_tables(density)``.
+    ws must come from ``_start_instance`` for this instance.
     """
-    X, nonzero, index, gaps, Xc, H, Hpre, DH, G, P, gW, gV, gb = ws
+    X, nonzero, touched, index, gaps, Xc, H, Hpre, DH, G, P, gW, gV, gb = ws
     hidden_relu, output_relu, signed, tied = flags
-    sample_features(X, density, gaps, group_start, group_anti, signed, key, counter, nonzero)
+    sample_features(X, density, gaps, group_start, group_anti, signed, key, counter, nonzero, touched)
     B = nonzero.shape[0]
     kept = 0
     for c in range(B):
@@ -409,7 +426,7 @@ def train_steps(W, V, b, state, importance, density, group_start, group_anti, ke
     flags = (hidden_relu, output_relu, signed, tied)
     for t in prange(schedule.shape[0]):
         ws = _workspace(n, m, batch_size)
-        gW, gV, gb = ws[10], ws[11], ws[12]
+        gW, gV, gb = ws[11], ws[12], ws[13]
         for slot in range(schedule.shape[1]):
             inst = schedule[t, slot]
             if inst < 0:
@@ -418,7 +435,7 @@ def train_steps(W, V, b, state, importance, density, group_start, group_anti, ke
             v = V[inst]
             bias = b[inst]
             st = state[inst]
-            gap_tables(density[inst], ws[3])
+            _start_instance(density[inst], ws)
             total = 0.0
             for s in range(n_steps):
                 step = first_step + s + 1
@@ -450,7 +467,7 @@ def evaluate(W, V, b, importance, density, group_start, group_anti, keys, schedu
             inst = schedule[t, slot]
             if inst < 0:
                 continue
-            gap_tables(density[inst], ws[3])
+            _start_instance(density[inst], ws)
             for s in range(n_batches[inst]):
                 batch_loss[inst, s] = _batch_loss(W[inst], V[inst], b[inst], importance[inst], density[inst],
                                                   group_start, group_anti, keys[inst], s + 1, flags, ws)
