@@ -27,6 +27,7 @@ from safetensors.torch import load_file, save_file
 from .data import FeatureGroups
 from .models import model_spec
 from .run import Run
+from .validation import MAX_WEIGHT
 
 FORMAT = "tmslab-run"
 VERSION = "1"
@@ -173,6 +174,10 @@ def _verify(t: dict, config, groups: FeatureGroups) -> None:
     for name in ("W", "b", "W2", "final_loss", "final_loss_se", "loss_history", "W_history", "b_history"):
         if name in t and not torch.isfinite(t[name]).all():
             raise ValueError(f"{name} contains NaN or infinity")
+    for name in ("W", "b", "W2", "W_history", "b_history"):
+        if name in t and t[name].numel() and t[name].abs().max() > MAX_WEIGHT:
+            raise ValueError(f"{name} has entries beyond +-{MAX_WEIGHT:g} (the weight range of tmslab's "
+                             f"metrics), largest |entry| {float(t[name].abs().max()):.3g}")
     for name in ("final_loss", "final_loss_se", "loss_history"):
         if name in t and (t[name] < 0).any():
             raise ValueError(f"{name} must be >= 0 (a mean squared error)")

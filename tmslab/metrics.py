@@ -63,11 +63,13 @@ def dimensions_per_feature(W) -> torch.Tensor:
 
     ||W||_F^2 = sum_i ||W_i||^2 counts the embedded features (each learned one
     has ||W_i|| about 1). A W with no embedded feature at all (W = 0) gives
-    D* = inf: its m dimensions are shared by zero features.
+    D* = inf: its m dimensions are shared by zero features (as does a W so small
+    that m / ||W||_F^2 exceeds W's float range). Summed in float64, returned in W's dtype.
     """
     W = as_weights("W", W)
-    frob = (W**2).sum(dim=(-2, -1))
-    return torch.where(frob > 0, W.shape[-2] / frob, torch.full_like(frob, math.inf))
+    frob = (W.double() ** 2).sum(dim=(-2, -1))
+    D = torch.where(frob > 0, W.shape[-2] / frob, torch.full_like(frob, math.inf))
+    return D.to(W.dtype)
 
 
 def represented(W, threshold: float = 0.5) -> torch.Tensor:

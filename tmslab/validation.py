@@ -86,8 +86,15 @@ def to_tensor(name: str, value, shape_text: str) -> torch.Tensor:
         raise ValueError(f"{name} must be an array of shape {shape_text}, got {type(value).__name__}") from None
 
 
+MAX_WEIGHT = 1e12   # |W| bound of as_weights: sums of squares over m, n <= 1e5 stay finite in float32
+
+
 def as_weights(name: str, W, min_dims: int = 2, n_features: int | None = None) -> torch.Tensor:
-    """A finite float tensor of shape (..., m, n): the paper's W, feature i = column i."""
+    """A finite float tensor of shape (..., m, n): the paper's W, feature i = column i.
+
+    Entries must lie in [-1e12, 1e12] (``MAX_WEIGHT``): W^T W, ||W||_F^2 and the
+    squared overlaps of the metrics then stay finite in float32.
+    """
     W = to_tensor(name, W, "(..., m, n)")
     if W.dim() < min_dims:
         raise ValueError(f"{name} must have shape (..., m, n) with at least {min_dims} dimensions, "
@@ -101,6 +108,10 @@ def as_weights(name: str, W, min_dims: int = 2, n_features: int | None = None) -
         W = W.float()
     if not torch.isfinite(W).all():
         raise ValueError(f"{name} must not contain NaN or infinity")
+    if W.numel() and W.abs().max() > MAX_WEIGHT:
+        raise ValueError(f"{name} entries must lie in [-{MAX_WEIGHT:g}, {MAX_WEIGHT:g}] (squared norms and "
+                         f"overlaps of larger weights overflow float32), got a largest |entry| of "
+                         f"{float(W.abs().max()):.3g}")
     return W
 
 
