@@ -14,9 +14,9 @@ from .data import FeatureGroups, expected_feature_value, sample_features
 from .io import load_run, save_run
 from .repro import set_seed, setup_lesson
 from .run import Run, TrainConfig
-from .train import train
+from .train import TrainingDiverged, estimate_resources, train
 
 __version__ = "0.1.0"
-__all__ = ["FeatureGroups", "Run", "TrainConfig", "checks", "data", "expected_feature_value",
-           "load_run", "metrics", "models", "plots", "sample_features", "save_run", "set_seed",
-           "setup_lesson", "theory", "train"]
+__all__ = ["FeatureGroups", "Run", "TrainConfig", "TrainingDiverged", "checks", "data",
+           "estimate_resources", "expected_feature_value", "load_run", "metrics", "models", "plots",
+           "sample_features", "save_run", "set_seed", "setup_lesson", "theory", "train"]
