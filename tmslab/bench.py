@@ -9,8 +9,10 @@ trainers train the same jobs with the same recipe (batch 1024, AdamW lr 1e-3),
 each at its best thread count on this machine (1 or 2, measured), and both
 final models are scored by the same evaluation (tmslab.models on 32,768 fresh
 samples per instance, one fixed generator). Reported per job: steps/s of each
-trainer and their ratio, the final loss (sum over instances) of each trainer
-for ``--seeds`` seeds (its spread is the seed noise), and, for the
+trainer and their ratio (the slow reference of the big jobs is timed on fewer
+steps: its rate does not depend on the step count), the final loss (sum over
+instances) of each trainer for ``--seeds`` seeds (its spread is the seed noise;
+the big jobs compare losses after fewer steps, the same for both), and, for the
 compute-bound ``geometry`` job, the fraction of this machine's measured fp32
 matrix-multiply peak that tmslab reaches. With a CUDA GPU present, tmslab's
 torch backend is timed on it too.
@@ -37,7 +39,8 @@ class Job:
     density: tuple[float, ...]          # one per setting
     importance: tuple[float, ...]       # (n,) shared, or (settings * n,) flattened per setting
     restarts: int = 1
-    reference_steps: int | None = None  # time the reference on fewer steps (then scale), None = all
+    reference_steps: int | None = None  # time the reference on fewer steps, None = all
+    loss_steps: int | None = None       # both trainers' loss comparison on fewer steps, None = all
 
 
 def _geometric(base: float, n: int) -> tuple[float, ...]:
@@ -53,7 +56,7 @@ def _phase_job() -> Job:
     p = np.logspace(0, -2, 9)
     density = tuple(float(v) for v in np.repeat(p, len(r)))
     importance = tuple(float(v) for rv in np.tile(r, len(p)) for v in (1.0, rv))
-    return Job("phase", 2, 1, density, importance, restarts=10)
+    return Job("phase", 2, 1, density, importance, restarts=10, reference_steps=1000, loss_steps=2000)
 
 
 JOBS = {
@@ -61,7 +64,7 @@ JOBS = {
     "sweep": Job("sweep", 20, 5, (1.0, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001), _geometric(0.7, 20)),
     "phase": _phase_job(),
     "geometry": Job("geometry", 200, 20, tuple(20.0 ** -np.linspace(0, 1, 20)), (1.0,) * 200,
-                    reference_steps=500),
+                    reference_steps=300, loss_steps=1000),
 }
 
 
@@ -183,20 +186,24 @@ def main(argv=None) -> int:
     for name in names:
         job = JOBS[name]
         ref_steps = min(args.steps, job.reference_steps or args.steps)
+        loss_steps = min(args.steps, job.loss_steps or args.steps)
         ref_threads, (W_ref, b_ref, ref_rate) = _best_rate(reference_train, job, ref_steps, options)
         tms_threads, (W_tms, b_tms, tms_rate) = _best_rate(tmslab_train, job, args.steps, options)
         ref_losses, tms_losses = [], []
         for seed in range(args.seeds):
-            if seed > 0 or ref_steps != args.steps:
-                W_ref, b_ref, _ = reference_train(job, args.steps, ref_threads, seed=seed)
-            if seed > 0:
-                W_tms, b_tms, _ = tmslab_train(job, args.steps, tms_threads, seed=seed)
+            if seed > 0 or ref_steps != loss_steps:
+                W_ref, b_ref, _ = reference_train(job, loss_steps, ref_threads, seed=seed)
+            if seed > 0 or loss_steps != args.steps:
+                W_tms, b_tms, _ = tmslab_train(job, loss_steps, tms_threads, seed=seed)
             ref_losses.append(score(job, W_ref, b_ref))
             tms_losses.append(score(job, W_tms, b_tms))
         fmt = lambda xs: ", ".join(f"{x:.4g}" for x in xs)
+        notes = f"threads {ref_threads}/{tms_threads}"
+        notes += f", reference timed on {ref_steps} steps" if ref_steps != args.steps else ""
+        notes += f", losses after {loss_steps} steps" if loss_steps != args.steps else ""
         print(f"{job.name:9} {len(job.density) * job.restarts:5d} {ref_rate:18.0f} {tms_rate:15.0f} "
-              f"{tms_rate / ref_rate:6.1f}x   {fmt(ref_losses):<34} {fmt(tms_losses):<34}"
-              f"  (threads {ref_threads}/{tms_threads})", flush=True)
+              f"{tms_rate / ref_rate:6.1f}x   {fmt(ref_losses):<34} {fmt(tms_losses):<34}  ({notes})",
+              flush=True)
         if name == "geometry":
             peak = measured_peak_gflops(max(options))
             achieved = _flops_per_step(job) * tms_rate / 1e9
