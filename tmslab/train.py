@@ -289,7 +289,8 @@ def estimate_resources(cfg: TrainConfig, sparsity: np.ndarray, groups: FeatureGr
     (T = steps / log_every rows of I) and the snapshots (steps / history_every + 1
     copies of W and b). Time: per sample and instance about 50 + 5 n + 10 a +
     1.5 n m q nanoseconds on one thread (a = expected active features, q =
-    probability that a sample is not all zero), plus evaluation; torch on the CPU: 10 ms
+    probability that a sample is not all zero), plus evaluation (``eval_batches`` samples,
+    at 0.6 of that cost, in one kernel call that Ctrl-C waits for); torch on the CPU: 10 ms
     of overhead per step plus 3 n m + 30 n ns per sample and instance (an accelerator:
     1 ms plus a 50th of that).
     """
@@ -299,19 +300,21 @@ def estimate_resources(cfg: TrainConfig, sparsity: np.ndarray, groups: FeatureGr
     tied = model_spec(cfg.model).tied
     density = groups.group_density(np.asarray(sparsity, dtype=np.float64))      # (settings, G)
     sizes = np.asarray(groups.sizes, np.float64)
-    active = float((density * sizes).sum()) * cfg.n_seeds                     # summed over instances
-    nonempty = float((1.0 - np.prod(1.0 - density, axis=1)).sum()) * cfg.n_seeds
+    active = (density * sizes).sum(axis=1)                                    # (settings,)
+    nonempty = 1.0 - np.prod(1.0 - density, axis=1)                           # (settings,)
     n_weights = m * n * (1 if tied else 2) + n
     if cfg.backend == "numba":
         n_threads = min(threads or numba.get_num_threads(), I)
-        per_sample_ns = 50.0 * I + 5.0 * n * I + 10.0 * active + 1.5 * n * m * nonempty * (1 if tied else 1.3)
-        step_seconds = B * per_sample_ns * 1e-9
-        eval_seconds = 0.6 * cfg.eval_samples * per_sample_ns * 1e-9
-        workspace = n_threads * (max(B, min(cfg.eval_samples, 4096)) * (28 * n + 24 * m + 17) + 8 * m * n)
+        cost_ns = 50.0 + 5.0 * n + 10.0 * active + 1.5 * n * m * nonempty * (1 if tied else 1.3)
+        step_seconds = B * cfg.n_seeds * float(cost_ns.sum()) * 1e-9
+        eval_batch, eval_counts = eval_batches(cfg.eval_samples, density)     # per setting
+        eval_seconds = 0.6 * cfg.n_seeds * float((eval_batch * eval_counts * cost_ns).sum()) * 1e-9
+        workspace = n_threads * (max(B, eval_batch) * (28 * n + 24 * m + 17) + 8 * m * n)
+        workspace += 8.0 * I * int(eval_counts.max())                         # per-batch eval losses
         params = 4.0 * I * (n_weights + 6 * (m * n + n))
     else:
         n_threads = max(1, torch.get_num_threads())
-        per_sample_ns = (3.0 * n * m * (1 if tied else 2) + 30.0 * n) * I
+        per_sample_ns = (3.0 * n * m * (1 if tied else 2) + 30.0 * n) * I   # dense: no skipping
         step_seconds = 0.01 + B * per_sample_ns * 1e-9
         eval_seconds = 0.6 * cfg.eval_samples * per_sample_ns * 1e-9
         workspace = 4.0 * 20 * max(B, min(cfg.eval_samples, 4096)) * I * (n + m)
