@@ -49,7 +49,8 @@ def test_lr_times_weight_decay_above_one_is_refused(backend):
 @pytest.mark.parametrize("value", [1e39, 1e30, 2e6, float("inf")])
 def test_huge_importance_is_refused(backend, value):
     # was: 1e39 overflowed the float32 cast (SystemError / nan), 1e30 gave a loss of 2e29
-    with pytest.raises(ValueError, match=r"importance (entries must be finite and in \(0, 1e\+06\]|must not)"):
+    pattern = r"importance (entries must be finite and in \(0, 1e\+06\]|must not)"
+    with pytest.raises(ValueError, match=pattern):
         train(5, 2, steps=200, importance=[value] * 5, backend=backend, progress=False)
 
 
@@ -89,11 +90,28 @@ def test_divergence_is_reported_with_the_settings(monkeypatch, trainer, backend)
         assert part in message, (part, message)
 
 
+@pytest.mark.parametrize("trainer", ["_NumbaTrainer", "_TorchTrainer"])
+def test_a_real_divergence_past_validation_is_reported_not_crashed(trainer):
+    # lr * weight_decay = 3 (refused by train) flips and doubles the weights every step; built by hand
+    # here, it must end in TrainingDiverged, not in a numba SystemError (the fast-math kernels raised
+    # ZeroDivisionError inside a prange on the NaN denominator) nor in a silent NaN (torch)
+    from tmslab.run import TrainConfig
+    backend = "numba" if trainer == "_NumbaTrainer" else "torch"
+    cfg = TrainConfig(n_features=5, n_hidden=2, steps=200, batch_size=32, lr=3.0, weight_decay=1.0,
+                      eval_samples=64, log_every=100, backend=backend)
+    groups = FeatureGroups.independent(5)
+    sparsity, importance = np.zeros((1, 5)), np.ones((1, 5))
+    W0, W2_0 = train_module._initial_weights(cfg, 1)
+    state = getattr(train_module, trainer)(cfg, groups, sparsity, importance, W0, W2_0, 1, None)
+    with pytest.raises(TrainingDiverged, match="lr=3, weight_decay=1"):
+        state.fit(False, 10)
+
+
 # ------------------------------------------------------------ 2. resource guard and interruption
 
 @pytest.mark.parametrize("kwargs,word", [
     (dict(n_features=100_000, n_hidden=100_000, steps=1), "memory"),             # n*m = 1e10
-    (dict(n_features=1000, n_hidden=100, n_seeds=100_000, steps=10), "memory"),  # 1e5 instances (OOM-killed before)
+    (dict(n_features=1000, n_hidden=100, n_seeds=100_000, steps=10), "memory"),  # was OOM-killed
     (dict(n_features=100_000, n_hidden=10, batch_size=1_000_000, steps=10), "memory"),
     (dict(n_features=1000, n_hidden=100, steps=10_000_000, history_every=1), "memory"),  # 1e7 snapshots
     (dict(n_features=3000, n_hidden=300, steps=100_000), "time"),                # about a day
@@ -261,7 +279,8 @@ MUTATIONS = {
     "settings disagree": (dict(tensors=_set("importance", (1, 0), 0.5)), "setting 0 disagree"),
     "unexpected tensor": (dict(tensors=lambda t: t.__setitem__("payload", torch.zeros(1))), "unexpected"),
     "missing snapshots": (dict(tensors=lambda t: t.pop("W_history")), "missing tensors"),
-    "W2 on a tied model": (dict(tensors=lambda t: t.__setitem__("W2", torch.zeros(4, 5, 2))), "do not belong"),
+    "W2 on a tied model": (dict(tensors=lambda t: t.__setitem__("W2", torch.zeros(4, 5, 2))),
+                           "do not belong"),
     "history steps": (dict(tensors=_set("history_steps", 0, 3)), "history_steps must be"),
     "negative loss": (dict(tensors=_set("final_loss", 0, -1.0)), "final_loss must be >= 0"),
 }
@@ -400,7 +419,7 @@ def test_every_check_names_a_value_passed_instead_of_a_function():
     from tmslab.checks import report
     checks = _all_checks()
     assert len(checks) >= 25
-    for lesson, name, check, _ in checks:
+    for _, name, check, _ in checks:
         for value in (torch.zeros(3), np.zeros(2), 0.5, None):
             message = report(check, value)
             assert message.startswith("❌ Not yet:") and f"expects your function `{name}`" in message, message
@@ -459,20 +478,22 @@ def test_documented_servers_bind_localhost_and_app_needs_a_token():
 
 def test_voila_with_the_app_flags_refuses_requests_without_the_token(tmp_path):
     pytest.importorskip("voila")
-    import nbformat
+    import socket
     import urllib.error
     import urllib.request
+
+    import nbformat
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")]),
                    str(tmp_path / "app.ipynb"))
-    import socket
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "cfg"), "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt")}
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "cfg"),
+           "JUPYTER_DATA_DIR": str(tmp_path / "data"), "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt")}
     proc = subprocess.Popen([sys.executable, "-m", "voila", "--no-browser", "--Voila.ip=127.0.0.1",
                              f"--port={port}", "--Voila.port_retries=0", "--Voila.auto_token=True",
                              str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, start_new_session=True)
+                            text=True, start_new_session=True, env=env)
     try:
         url, deadline, log = None, time.monotonic() + 90, []
         while url is None and time.monotonic() < deadline:

@@ -17,7 +17,7 @@ import math
 import numpy as np
 import pytest
 import torch
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from safetensors import safe_open
@@ -110,7 +110,7 @@ def test_metrics_reject_junk_naming_W(W, name):
 
 
 @budget(60)
-@given(st.one_of(st.floats(allow_nan=True, allow_infinity=True).filter(lambda t: not (t >= 0 and t < math.inf)),
+@given(st.one_of(st.floats(allow_nan=True, allow_infinity=True).filter(lambda t: not 0 <= t < math.inf),
                  st.text(max_size=3), st.none(), st.booleans()))
 def test_thresholds_are_checked(threshold):
     raises_naming(lambda: metrics.n_represented(np.eye(2), threshold), "threshold")
@@ -118,7 +118,8 @@ def test_thresholds_are_checked(threshold):
 
 @budget(80)
 @given(st.one_of(st.integers(), st.floats(allow_nan=True), st.text(max_size=3), st.none()),
-       st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(), st.none(), st.text(max_size=2)))
+       st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(), st.none(),
+                 st.text(max_size=2)))
 def test_jl_lower_bound(m, epsilon):
     valid = (isinstance(m, int) and not isinstance(m, bool) and 1 <= m <= 100_000
              and isinstance(epsilon, (int, float)) and not isinstance(epsilon, bool)
@@ -158,7 +159,7 @@ def test_sample_features_shapes_and_ranges(gs, n_samples, signed, seed):
     assert (x[zero] == 0).all()                                    # S = 1: never active
     on = x != 0
     start = 0
-    for size, kind in zip(groups.sizes, groups.kinds):
+    for size, kind in zip(groups.sizes, groups.kinds, strict=True):
         block = on[..., start:start + size]
         if kind == "anticorrelated":
             assert (block.sum(-1) <= 1).all()
@@ -200,7 +201,8 @@ def tiny_runs(draw, backend):
     m = draw(st.integers(1, 4))
     lr = draw(st.floats(1e-4, 10.0))
     kwargs = dict(
-        n_features=n, n_hidden=m, model=draw(st.sampled_from(["linear", "relu_output", "relu_hidden", "abs"])),
+        n_features=n, n_hidden=m,
+        model=draw(st.sampled_from(["linear", "relu_output", "relu_hidden", "abs"])),
         sparsity=draw(st.one_of(st.floats(0, 1), st.lists(st.floats(0, 1), min_size=1, max_size=3))),
         importance=draw(st.one_of(st.floats(1e-3, 1.0),
                                   st.lists(st.floats(1e-3, 1e6), min_size=n, max_size=n))),
@@ -216,8 +218,8 @@ def tiny_runs(draw, backend):
 def _check_run(run, kw):
     n, m = kw["n_features"], kw["n_hidden"]
     settings_count = 1 if np.ndim(kw["sparsity"]) == 0 else len(kw["sparsity"])
-    I = settings_count * kw["n_seeds"]
-    assert run.W.shape == (I, m, n) and run.b.shape == (I, n) and run.final_loss.shape == (I,)
+    inst = settings_count * kw["n_seeds"]
+    assert run.W.shape == (inst, m, n) and run.b.shape == (inst, n) and run.final_loss.shape == (inst,)
     assert (run.W2 is None) == (kw["model"] != "abs")
     for t in (run.W, run.b, run.final_loss, run.loss_history) + ((run.W2,) if run.W2 is not None else ()):
         assert torch.isfinite(t).all()
@@ -226,10 +228,10 @@ def _check_run(run, kw):
     expected = list(range(log_every, steps + 1, log_every))
     if steps and steps % log_every:
         expected.append(steps)
-    assert run.history_steps.tolist() == expected and run.loss_history.shape == (len(expected), I)
+    assert run.history_steps.tolist() == expected and run.loss_history.shape == (len(expected), inst)
     if kw["history_every"]:
         H = steps // kw["history_every"] + 1
-        assert run.W_history.shape == (H, I, m, n) and run.snapshot_steps.tolist()[0] == 0
+        assert run.W_history.shape == (H, inst, m, n) and run.snapshot_steps.tolist()[0] == 0
     assert run.best().n_instances == settings_count
 
 
@@ -366,7 +368,8 @@ def mutations(draw):
         kind = draw(st.sampled_from(["element", "dtype", "shape", "drop", "extra", "config", "config_del",
                                      "groups", "meta"]))
         ops.append((kind, draw(st.integers(0, 10**6)),
-                    draw(element_values), draw(dtypes), draw(json_values), draw(st.sampled_from(CONFIG_KEYS))))
+                    draw(element_values), draw(dtypes), draw(json_values),
+                    draw(st.sampled_from(CONFIG_KEYS))))
     return ops
 
 
@@ -379,8 +382,9 @@ def _apply(ops, src, dst):
         name = names[pick % len(names)] if names else None
         if kind == "element" and name and t[name].numel():
             flat = t[name].reshape(-1).clone()
-            flat[pick % flat.numel()] = value if flat.is_floating_point() else int(max(min(value, 1e9), -1e9)) \
-                if math.isfinite(value) else 0
+            if not flat.is_floating_point():
+                value = int(max(min(value, 1e9), -1e9)) if math.isfinite(value) else 0
+            flat[pick % flat.numel()] = value
             t[name] = flat.reshape(t[name].shape)
         elif kind == "dtype" and name:
             t[name] = t[name].to(dtype)

@@ -155,22 +155,21 @@ def _verify(t: dict, config, groups: FeatureGroups) -> None:
     if t["W"].dim() != 3 or t["W"].shape[0] < 1:
         raise ValueError(f"W must have shape (instances, m, n) with at least one instance, "
                          f"got {tuple(t['W'].shape)}")
-    I, m, n = t["W"].shape[0], config.n_hidden, config.n_features
+    inst, m, n = t["W"].shape[0], config.n_hidden, config.n_features
     if groups.n_features != n:
         raise ValueError(f"the feature groups cover {groups.n_features} features, the config has "
                          f"n_features={n}")
     T = len(_expected_steps(config))
     H = config.steps // config.history_every + 1 if config.history_every else 0
-    shapes = {"W": (I, m, n), "b": (I, n), "W2": (I, n, m), "final_loss": (I,), "final_loss_se": (I,),
-              "sparsity": (I, n),
-              "importance": (I, n), "setting": (I,), "restart": (I,), "loss_history": (T, I),
-              "history_steps": (T,), "W_history": (H, I, m, n), "b_history": (H, I, n),
-              "snapshot_steps": (H,)}
+    shapes = {"W": (inst, m, n), "b": (inst, n), "W2": (inst, n, m), "final_loss": (inst,),
+              "final_loss_se": (inst,), "sparsity": (inst, n), "importance": (inst, n),
+              "setting": (inst,), "restart": (inst,), "loss_history": (T, inst), "history_steps": (T,),
+              "W_history": (H, inst, m, n), "b_history": (H, inst, n), "snapshot_steps": (H,)}
     for name, value in t.items():
         ok = tuple(value.shape) == shapes[name] or (name == "loss_history" and T == 0 and value.numel() == 0)
         if not ok:
             raise ValueError(f"{name} has shape {tuple(value.shape)}, expected {shapes[name]} for "
-                             f"{I} instance(s), m={m}, n={n}, {T} log entries and {H} snapshots")
+                             f"{inst} instance(s), m={m}, n={n}, {T} log entries and {H} snapshots")
     for name in ("W", "b", "W2", "final_loss", "final_loss_se", "loss_history", "W_history", "b_history"):
         if name in t and not torch.isfinite(t[name]).all():
             raise ValueError(f"{name} contains NaN or infinity")
@@ -190,15 +189,15 @@ def _verify(t: dict, config, groups: FeatureGroups) -> None:
     groups.group_density(S.double().numpy())                  # equal sparsity inside every group
     setting, restart = t["setting"], t["restart"]
     n_settings = int(setting.max()) + 1
-    if (setting < 0).any() or I % n_settings or not torch.equal(
-            setting, torch.arange(n_settings).repeat_interleave(I // n_settings)):
+    if (setting < 0).any() or inst % n_settings or not torch.equal(
+            setting, torch.arange(n_settings).repeat_interleave(inst // n_settings)):
         raise ValueError(f"setting must number the settings 0, 1, ... in order with the same number of "
                          f"instances each (the layout train() and Run.best() produce), got "
-                         f"{setting.tolist()[:12]}{' ...' if I > 12 else ''}")
+                         f"{setting.tolist()[:12]}{' ...' if inst > 12 else ''}")
     if (restart < 0).any() or (restart >= config.n_seeds).any():
         raise ValueError(f"restart indices must lie in [0, n_seeds - 1 = {config.n_seeds - 1}], got "
                          f"values from {int(restart.min())} to {int(restart.max())}")
-    if len(set(zip(setting.tolist(), restart.tolist()))) != I:
+    if len(set(zip(setting.tolist(), restart.tolist(), strict=True))) != inst:
         raise ValueError("two instances share the same (setting, restart) pair")
     for s in setting.unique().tolist():
         rows = setting == s

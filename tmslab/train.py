@@ -33,7 +33,7 @@ from .run import Run, TrainConfig
 from .validation import check_choice, check_device, check_float, check_int, check_threads
 
 _MAX_STEPS = 10_000_000
-MAX_IMPORTANCE = 1e6          # importance entries in (0, 1e6]: I (x' - x)^2 and its gradients stay finite in float32
+MAX_IMPORTANCE = 1e6          # importance in (0, 1e6]: I (x' - x)^2 and its gradients stay finite in float32
 DEFAULT_MAX_MEMORY_GB = 4.0   # resource guard, overridden by max_memory_gb= or TMSLAB_MAX_MEMORY_GB
 DEFAULT_MAX_HOURS = 1.0       # resource guard, overridden by max_hours= or TMSLAB_MAX_HOURS
 CHUNK_SECONDS = 0.5           # training runs in chunks of about this long: Ctrl-C waits for one chunk
@@ -296,7 +296,7 @@ def estimate_resources(cfg: TrainConfig, sparsity: np.ndarray, groups: FeatureGr
     """
     import numba
     n, m, B = cfg.n_features, cfg.n_hidden, cfg.batch_size
-    I = int(sparsity.shape[0]) * cfg.n_seeds
+    inst = int(sparsity.shape[0]) * cfg.n_seeds
     tied = model_spec(cfg.model).tied
     density = groups.group_density(np.asarray(sparsity, dtype=np.float64))      # (settings, G)
     sizes = np.asarray(groups.sizes, np.float64)
@@ -304,29 +304,29 @@ def estimate_resources(cfg: TrainConfig, sparsity: np.ndarray, groups: FeatureGr
     nonempty = 1.0 - np.prod(1.0 - density, axis=1)                           # (settings,)
     n_weights = m * n * (1 if tied else 2) + n
     if cfg.backend == "numba":
-        n_threads = min(threads or numba.get_num_threads(), I)
+        n_threads = min(threads or numba.get_num_threads(), inst)
         cost_ns = 50.0 + 5.0 * n + 10.0 * active + 1.5 * n * m * nonempty * (1 if tied else 1.3)
         step_seconds = B * cfg.n_seeds * float(cost_ns.sum()) * 1e-9
         eval_batch, eval_counts = eval_batches(cfg.eval_samples, density)     # per setting
         eval_seconds = 0.6 * cfg.n_seeds * float((eval_batch * eval_counts * cost_ns).sum()) * 1e-9
         workspace = n_threads * (max(B, eval_batch) * (28 * n + 24 * m + 17) + 8 * m * n)
-        workspace += 8.0 * I * int(eval_counts.max())                         # per-batch eval losses
-        params = 4.0 * I * (n_weights + 6 * (m * n + n))
+        workspace += 8.0 * inst * int(eval_counts.max())                         # per-batch eval losses
+        params = 4.0 * inst * (n_weights + 6 * (m * n + n))
     else:
         n_threads = max(1, torch.get_num_threads())
-        per_sample_ns = (3.0 * n * m * (1 if tied else 2) + 30.0 * n) * I   # dense: no skipping
+        per_sample_ns = (3.0 * n * m * (1 if tied else 2) + 30.0 * n) * inst   # dense: no skipping
         step_seconds = 0.01 + B * per_sample_ns * 1e-9
         eval_seconds = 0.6 * cfg.eval_samples * per_sample_ns * 1e-9
-        workspace = 4.0 * 20 * max(B, min(cfg.eval_samples, 4096)) * I * (n + m)
-        params = 4.0 * I * n_weights * 4                     # weights, gradients, exp_avg, exp_avg_sq
+        workspace = 4.0 * 20 * max(B, min(cfg.eval_samples, 4096)) * inst * (n + m)
+        params = 4.0 * inst * n_weights * 4                     # weights, gradients, exp_avg, exp_avg_sq
         step_seconds = step_seconds if cfg.device == "cpu" else 1e-3 + step_seconds / 50
         eval_seconds = eval_seconds if cfg.device == "cpu" else eval_seconds / 50
-    initial = 2.0 * m * n * (8 * cfg.n_seeds + 4 * I) + 3 * 4.0 * I * n_weights   # + copies returned
+    initial = 2.0 * m * n * (8 * cfg.n_seeds + 4 * inst) + 3 * 4.0 * inst * n_weights   # + copies returned
     n_logs = -(-cfg.steps // cfg.log_every)
-    history = 12.0 * n_logs * I
+    history = 12.0 * n_logs * inst
     n_snaps = cfg.steps // cfg.history_every + 1 if cfg.history_every else 0
-    snapshots = 2 * 4.0 * n_snaps * I * (m * n + n)          # the list and the stacked tensor
-    settings = 40.0 * I * n                    # per-instance sparsity, importance, density copies
+    snapshots = 2 * 4.0 * n_snaps * inst * (m * n + n)          # the list and the stacked tensor
+    settings = 40.0 * inst * n                    # per-instance sparsity, importance, density copies
     parts = {"weights and AdamW state": params + initial, "workspace": workspace,
              "settings": settings, "loss history": history, "snapshots": snapshots}
     parallel = n_threads if cfg.backend == "numba" else 1
