@@ -452,12 +452,13 @@ def train_steps(W, V, b, state, importance, density, group_start, group_anti, ke
 
 @njit(parallel=True, **_JIT)
 def evaluate(W, V, b, importance, density, group_start, group_anti, keys, schedule,
-             n_batches, batch_size, hidden_relu, output_relu, signed, tied, batch_loss):
+             first_batch, n_batches, batch_size, hidden_relu, output_relu, signed, tied, batch_loss):
     """Loss of every instance on fresh batches (no update).
 
-    n_batches (I,): how many batches instance i is scored on; batch_loss (I, >= max n_batches)
-    receives the loss of each batch (batch t of an instance depends only on (key, t + 1), so
-    instances sharing a key, the restarts of one setting, are scored on the same batches).
+    Scores batches first_batch .. n_batches[i] - 1 of instance i; batch_loss (I, >= max n_batches)
+    receives the loss of each (batch t of an instance depends only on (key, t + 1), so instances
+    sharing a key, the restarts of one setting, are scored on the same batches, and scoring in
+    several calls gives the same numbers as one call).
     """
     n_inst, m, n = W.shape
     flags = (hidden_relu, output_relu, signed, tied)
@@ -468,7 +469,7 @@ def evaluate(W, V, b, importance, density, group_start, group_anti, keys, schedu
             if inst < 0:
                 continue
             _start_instance(density[inst], ws)
-            for s in range(n_batches[inst]):
+            for s in range(first_batch, n_batches[inst]):
                 batch_loss[inst, s] = _batch_loss(W[inst], V[inst], b[inst], importance[inst], density[inst],
                                                   group_start, group_anti, keys[inst], s + 1, flags, ws)
 

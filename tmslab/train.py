@@ -369,6 +369,7 @@ def _next_multiple(done: int, period: int) -> int:
 
 
 MAX_EVAL_SAMPLES = 2**22   # the evaluation of one instance never draws more samples than this
+EVAL_CALL_SAMPLES = 2**21  # samples scored per kernel call over all instances (well under a second)
 
 
 def eval_batches(eval_samples: int, density: np.ndarray):
@@ -541,9 +542,12 @@ class _NumbaTrainer(_Trainer):
         """final_loss (I,) and final_loss_se (I,): see ``eval_batches`` and ``restart_gap_se``."""
         batch, n_batches = eval_batches(self.cfg.eval_samples, self.density)
         per_batch = np.zeros((len(self.W), int(n_batches.max())), np.float64)
-        kernels.evaluate(self.W, self.V, self.b, self.importance, self.density, self.starts,
-                         self.anti, self.eval_keys, self.schedule, n_batches, batch,
-                         *self._flags(), per_batch)
+        # in calls of at most EVAL_CALL_SAMPLES samples over all instances, so Ctrl-C is honoured quickly
+        step = max(1, EVAL_CALL_SAMPLES // (batch * len(self.W)))
+        for first in range(0, int(n_batches.max()), step):
+            kernels.evaluate(self.W, self.V, self.b, self.importance, self.density, self.starts,
+                             self.anti, self.eval_keys, self.schedule, first,
+                             np.minimum(n_batches, first + step), batch, *self._flags(), per_batch)
         loss = np.array([row[:k].mean() for row, k in zip(per_batch, n_batches)])
         se = restart_gap_se(per_batch, n_batches, loss, self.cfg.n_seeds)
         return torch.tensor(loss, dtype=torch.float32), torch.tensor(se, dtype=torch.float32)
