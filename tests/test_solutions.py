@@ -65,6 +65,13 @@ WRONG = {
                          float((((F / F.norm(dim=0)).T @ (D / D.norm(dim=0))).abs().max(dim=1).values > t)
                                .float().mean())),                           # |cos| instead of cos
     ("lesson09", "find_dead"): lambda codes: (codes > 0).float().mean(dim=0) < 0.01,  # rare != dead
+    ("lesson10", "topk_activation"):
+        lambda z, k: torch.zeros_like(z).scatter(-1, z.topk(k, dim=-1).indices, z.topk(k, dim=-1).values),  # no ReLU
+    ("lesson10", "jumprelu"):
+        lambda z, theta, eps: (torch.relu(z - theta), -(theta / eps) * ((z - theta).abs() < eps / 2)),  # shifted
+    ("lesson10", "count_census"):
+        lambda cos, fires, t: (int(((cos > t).sum(dim=1) >= 2).sum()),
+                               int(((cos > t).sum(dim=0) == 0).sum())),     # dead latents counted as matches
 }
 
 

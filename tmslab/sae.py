@@ -45,7 +45,6 @@ Recovery metrics live in ``tmslab.sae_metrics`` and are re-exported here.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -56,8 +55,8 @@ from .sae_metrics import (cosine_matrix, dead_latents, l0, max_cosines, mmcs,
                           recovered_fraction)
 from .validation import as_array, as_tensor, as_weights, check_choice, check_float, check_int, to_tensor
 
-__all__ = ["FAMILIES", "SAE", "SAEConfig", "as_activations", "check_params", "concat", "cosine_matrix",
-           "dead_latents", "forward", "gradients", "init_sae", "l0", "max_cosines", "mmcs",
+__all__ = ["FAMILIES", "SAE", "SAEConfig", "activations_of", "as_activations", "check_params", "concat",
+           "cosine_matrix", "dead_latents", "forward", "gradients", "init_sae", "l0", "max_cosines", "mmcs",
            "recovered_fraction", "resample_dead", "sae_loss", "toy_activations", "train_sae"]
 
 _EPS = 1e-8
@@ -314,15 +313,21 @@ def _check_trained(sae: "SAE", config) -> "SAE":
                      f"(lr={config.lr:g}, l1_coeffs={config.l1_coeffs}); try a smaller lr")
 
 
-def toy_activations(W, sparsity, n_samples: int, seed: int = 0):
+def toy_activations(W, sparsity, n_samples: int, seed: int = 0, groups=None, hidden_relu: bool = False):
     """Hidden activations h = W x of a toy model on fresh data.
 
     W: (m, n), the toy model's weights. sparsity: S in [0, 1] (a number or (n,)).
+    groups: a ``tmslab.FeatureGroups`` (correlated / anti-correlated features), or None.
+    hidden_relu: the ReLU-hidden model's activations h = ReLU(W x) instead.
     Returns (h (N, m), x (N, n)): every row of h is a sparse non-negative
     combination of the columns W_i, sum_i x_i W_i (summed in feature order in
-    float64, so the same bits on every CPU).
+    float64, so the same bits on every CPU), or its ReLU.
     """
-    from .data import sample_features
+    from .data import FeatureGroups, sample_features
+    if groups is not None and not isinstance(groups, FeatureGroups):
+        raise ValueError(f"groups must be a FeatureGroups or None, got {type(groups).__name__}")
+    if not isinstance(hidden_relu, bool):
+        raise ValueError(f"hidden_relu must be True or False, got {hidden_relu!r}")
     W = as_weights("W", W)
     if W.dim() != 2:
         raise ValueError(f"W must be a single (m, n) matrix, got shape {tuple(W.shape)}")
@@ -333,9 +338,12 @@ def toy_activations(W, sparsity, n_samples: int, seed: int = 0):
         s = np.full(W.shape[1], float(s))
     if s.shape != (W.shape[1],):
         raise ValueError(f"sparsity must be a number or have shape ({W.shape[1]},), got {s.shape}")
+    if groups is not None and groups.n_features != W.shape[1]:
+        raise ValueError(f"groups must cover the n = {W.shape[1]} features of W, got {groups.n_features}")
     gen = torch.Generator().manual_seed(seed)
-    x = sample_features(n_samples, s, generator=gen)
-    return activations_of(W, x), x
+    x = sample_features(n_samples, s, groups=groups, generator=gen)
+    h = activations_of(W, x)
+    return (torch.relu(h) if hidden_relu else h), x
 
 
 def activations_of(W, x) -> torch.Tensor:

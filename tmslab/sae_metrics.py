@@ -127,3 +127,86 @@ def l0(codes) -> torch.Tensor:
 def dead_latents(codes) -> torch.Tensor:
     """Bool (..., d): latents that are never active on any of the N samples; codes (N, ..., d)."""
     return ~(_codes(codes) > 0).any(0)
+
+
+def _fires(fires, d: int) -> torch.Tensor:
+    f = torch.as_tensor(fires)
+    if f.shape[-1:] != (d,) or f.is_floating_point() and not torch.isfinite(f).all():
+        raise ValueError(f"fires must have shape (..., {d}) (how often each latent is active), "
+                         f"got {tuple(f.shape)}")
+    if (f < 0).any():
+        raise ValueError("fires must be counts >= 0")
+    return f
+
+
+def census(features, dictionary, fires, threshold: float = 0.9, blend: float = 0.5) -> dict[str, torch.Tensor]:
+    """What every feature and every latent of a dictionary is, each count (...,) long.
+
+    features (m, n); dictionary (..., m, d); fires (..., d): how often each latent
+    is active on some data (``SAE.evaluate(h)["fires"]``). With C = cosine_matrix,
+    a latent j *matches* feature i when it is alive (fires > 0) and C[i, j] > threshold:
+
+      recovered   features with at least one matching latent
+      duplicated  features with two or more matching latents (split or copied features)
+      dead        latents that never fire
+      unmatched   alive latents that match no feature
+      blended     unmatched alive latents within cosine ``blend`` of two or more features
+                  (one atom serving several features: merged features)
+    """
+    return census_counts(cosine_matrix(features, dictionary), fires, threshold, blend)
+
+
+def census_counts(cosines, fires, threshold: float = 0.9, blend: float = 0.5) -> dict[str, torch.Tensor]:
+    """``census`` from a precomputed cosine matrix C (..., n, d) and fires (..., d)."""
+    threshold = check_float("threshold", threshold, -1.0, 1.0)
+    blend = check_float("blend", blend, -1.0, 1.0)
+    C = torch.as_tensor(cosines)
+    if C.dim() < 2 or not C.is_floating_point():
+        raise ValueError(f"cosines must be a float tensor of shape (..., n, d), got {tuple(C.shape)}")
+    alive = _fires(fires, C.shape[-1]) > 0
+    if alive.shape[:-1] != C.shape[:-2]:
+        raise ValueError(f"fires must have shape {tuple(C.shape[:-2]) + (C.shape[-1],)}, got {tuple(alive.shape)}")
+    match = (C > threshold) & alive[..., None, :]
+    per_feature = match.sum(-1)                                           # (..., n)
+    per_latent = match.sum(-2)                                            # (..., d)
+    unmatched = alive & (per_latent == 0)
+    near = ((C > blend) & alive[..., None, :]).sum(-2)                    # (..., d)
+    return {"recovered": (per_feature >= 1).sum(-1), "duplicated": (per_feature >= 2).sum(-1),
+            "dead": (~alive).sum(-1), "unmatched": unmatched.sum(-1),
+            "blended": (unmatched & (near >= 2)).sum(-1)}
+
+
+def absorption(codes, x, parent: int, children, latent: int) -> dict[str, float]:
+    """How often the latent for a parent feature stays silent when one of its children is active.
+
+    codes (N, d): one SAE's codes; x (N, n): the true feature values of the same
+    samples; parent: the parent feature's index; children: its children's indices
+    (a child is only ever active together with the parent); latent: the SAE latent
+    taken to represent the parent (e.g. its best-matching decoder column).
+    Returns fires_alone = P(latent fires | parent active, no child active),
+    fires_with_child = P(latent fires | parent and a child active), and
+    absorbed = fires_alone - fires_with_child: the share of child samples on
+    which the parent's latent drops out although it fires without a child
+    (Chanin et al. 2024 call this feature absorption: a child latent takes over
+    the parent's direction).
+    """
+    c, xs = torch.as_tensor(codes), torch.as_tensor(x)
+    if c.dim() != 2 or xs.dim() != 2 or c.shape[0] != xs.shape[0]:
+        raise ValueError(f"codes (N, d) and x (N, n) must be 2-D with the same N, got {tuple(c.shape)} "
+                         f"and {tuple(xs.shape)}")
+    n, d = xs.shape[1], c.shape[1]
+    kids = [int(i) for i in np.atleast_1d(np.asarray(children))]
+    if not kids or any(not 0 <= i < n for i in kids + [int(parent)]) or int(parent) in kids:
+        raise ValueError(f"parent and children must be distinct feature indices in [0, {n - 1}], "
+                         f"got parent={parent}, children={kids}")
+    if not 0 <= int(latent) < d:
+        raise ValueError(f"latent must be in [0, {d - 1}], got {latent}")
+    on = xs[:, int(parent)] > 0
+    child_on = (xs[:, kids] > 0).any(1)
+    alone, with_child = on & ~child_on, on & child_on
+    if not alone.any() or not with_child.any():
+        raise ValueError("x must contain samples with the parent alone and with a child")
+    fires = c[:, int(latent)] > 0
+    a = float(fires[alone].float().mean())
+    w = float(fires[with_child].float().mean())
+    return {"fires_alone": a, "fires_with_child": w, "absorbed": a - w}

@@ -57,6 +57,14 @@ def _window(z, theta, bandwidth):
     return ((z - theta).abs() < bandwidth / 2).to(z.dtype)
 
 
+def jumprelu_pseudo_derivative(z: torch.Tensor, theta: torch.Tensor, bandwidth: float) -> torch.Tensor:
+    """Element-wise straight-through dc/dtheta of c = z H(z - theta): -(theta / eps) K((z - theta) / eps).
+
+    z (B, d), theta (d,), eps = bandwidth > 0; K(u) = 1 for |u| < 1/2, else 0. (B, d).
+    """
+    return -(theta / bandwidth) * _window(z, theta, bandwidth)
+
+
 class JumpReLU(torch.autograd.Function):
     """c = z * H(z - theta); backward: dc/dz = H(z - theta), dc/dtheta = -(theta/eps) K((z - theta)/eps)."""
 
@@ -71,7 +79,7 @@ class JumpReLU(torch.autograd.Function):
         z, theta = ctx.saved_tensors
         eps = ctx.bandwidth
         grad_z = grad * (z > theta).to(z.dtype)
-        grad_theta = (-(theta / eps) * _window(z, theta, eps) * grad).sum(0)
+        grad_theta = (jumprelu_pseudo_derivative(z, theta, eps) * grad).sum(0)
         return grad_z, grad_theta, None
 
 
