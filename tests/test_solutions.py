@@ -30,6 +30,13 @@ WRONG = {
     ("lesson02", "relu_readout"): lambda W, h, b: torch.relu(W.T @ h) + b,   # bias after the ReLU
     ("lesson03", "forward_pass"): lambda x, W, b, relu: x @ W.T @ W + b,     # ignores relu
     ("lesson03", "weighted_loss"): lambda x_hat, x, importance: ((x - x_hat) ** 2).mean(),  # no I_i
+    ("lesson03", "sample_batch"):
+        lambda B, S: torch.rand((B, *S.shape)) * (torch.rand((B, *S.shape)) < S),  # zero with prob 1 - S
+    ("lesson03", "batched_forward"):
+        lambda x, W, b: torch.einsum("imn,bim->bin", W, torch.einsum("imn,bin->bim", W, x)) + b,  # no ReLU
+    ("lesson03", "batched_loss"): lambda x_hat, x, importance: (importance * (x - x_hat) ** 2).mean(),  # one number
+    ("lesson03", "train_model"): lambda W, b, sparsity, importance, steps, batch_size=1024, lr=1e-3:
+        _loop_without_zero_grad(W, b, sparsity, importance, steps, batch_size, lr),
     ("lesson04", "superposition_measure"):
         lambda W: ((W.T @ W) ** 2).sum(dim=1) - (W.T @ W).diagonal() ** 2,  # W_i not normalised
     ("lesson04", "count_represented"):
@@ -73,6 +80,21 @@ WRONG = {
         lambda cos, fires, t: (int(((cos > t).sum(dim=1) >= 2).sum()),
                                int(((cos > t).sum(dim=0) == 0).sum())),     # dead latents counted as matches
 }
+
+
+def _loop_without_zero_grad(W, b, sparsity, importance, steps, batch_size, lr):
+    """lesson03.train_model without optimizer.zero_grad(): gradients pile up from step to step."""
+    from tmslab.solutions.lesson03 import batched_forward, batched_loss, sample_batch
+    W, b = torch.nn.Parameter(W.clone()), torch.nn.Parameter(b.clone())
+    optimizer = torch.optim.AdamW([W, b], lr=lr)
+    losses = []
+    for _ in range(steps):
+        x = sample_batch(batch_size, sparsity)
+        loss = batched_loss(batched_forward(x, W, b), x, importance).sum()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return W.detach(), b.detach(), losses
 
 
 def _stub(*args, **kwargs):
