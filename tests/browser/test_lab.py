@@ -1,7 +1,8 @@
 """Lessons in JupyterLab in headless chromium: run all cells, move a slider, see it redraw.
 
 Lessons 02 and 04 are picked by name (``lessons/02_*.ipynb``, ``lessons/04_*.ipynb``)
-and skipped with a reason while they do not exist; a miniature lesson written
+and skipped with a reason while they do not exist; in lesson 04 the live-training
+explorer's sparsity slider is moved too (it retrains a model); a miniature lesson written
 by the test (``browser_demo.ipynb``) always runs. ``TMSLAB_BROWSER_ALL=1`` also
 runs every other lesson top to bottom. The error-path tests check that a
 raising cell or a dying kernel is reported with the notebook and cell.
@@ -80,3 +81,68 @@ def test_failure_is_reported_with_lesson_and_cell(page, jupyter_lab, artifacts, 
     for part in expected:
         assert part in message
     assert "not finished" not in message and seconds < 60, "reported as a timeout"
+
+
+# ----------------------------------------------------------------------------- the live explorer
+
+_LIVE_JS = """async () => {
+  // The live-training explorer: the Panel (widget-vbox) whose controls start with a Play button.
+  const play = document.querySelector('.widget-play, .jupyter-widget-play');
+  const box = play && play.closest('.widget-vbox');
+  if (!box) return {found: false};
+  const slider = box.querySelector('.widget-slider');          // the first slider after Play: sparsity S
+  const img = box.querySelector('img');
+  let bytes = '';
+  if (img && img.src) {
+    const data = new Uint8Array(await (await fetch(img.src)).arrayBuffer());
+    bytes = data.length + ':' + data.reduce((h, b) => (h * 31 + b) >>> 0, 7);
+  }
+  const label = slider && slider.querySelector('.widget-label');
+  return {found: true, label: label ? label.innerText.trim() : '',
+          value: slider ? (slider.querySelector('.widget-readout') || {}).innerText : null,
+          html: Array.from(box.querySelectorAll('.widget-html')).map(e => e.innerText.trim()).join(' | '),
+          image: bytes, width: img ? img.naturalWidth : 0};
+}"""
+
+
+def live_state(page) -> dict:
+    """The live explorer's sparsity slider (label, value), readout text and a digest of its figure."""
+    return page.evaluate(_LIVE_JS)
+
+
+def test_lesson04_live_explorer_retrains_when_its_sparsity_slider_moves(page, jupyter_lab, artifacts):
+    path = find_lesson(4)
+    if path is None:
+        pytest.skip("lesson 04 does not exist yet (no lessons/04_*.ipynb)")
+    name = f"lessons/{path.name}"
+    open_notebook(page, jupyter_lab, name)
+    run_all_cells(page, name)
+    deadline = time.monotonic() + 60
+    before = live_state(page)
+    while not (before["found"] and before["width"] > 0 and before["html"]):
+        assert time.monotonic() < deadline, f"{name}: the live explorer did not render: {before}"
+        time.sleep(0.25)
+        before = live_state(page)
+    assert before["label"].startswith("sparsity"), before["label"]
+    handle = page.locator(".widget-vbox:has(.widget-play) .widget-slider .noUi-handle").first
+    handle.scroll_into_view_if_needed()
+    handle.focus()
+    after = before
+    for _ in range(3):                       # each press retrains (well under a second) and redraws
+        page.keyboard.press("ArrowLeft")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            after = live_state(page)
+            if after["value"] != before["value"] and after["image"] != before["image"] \
+                    and after["html"] != before["html"]:
+                break
+            time.sleep(0.25)
+        if after["image"] != before["image"]:
+            break
+    screenshot(page, artifacts, "lab-lesson04-live-explorer-moved")
+    assert after["value"] != before["value"], f"{name}: the sparsity slider did not move"
+    assert after["image"] != before["image"], f"{name}: the live explorer's figure was not redrawn"
+    assert after["html"] != before["html"], f"{name}: the readout did not change: {before['html']!r}"
+    assert after["width"] > 0
+    print(f"{name}: live explorer sparsity {before['value']} -> {after['value']}; readout "
+          f"{before['html'][:80]!r} -> {after['html'][:80]!r}")
