@@ -50,7 +50,8 @@
 # * **Training** is fast: `tmslab.train` trains many small models side by side on the CPU (a few
 #   seconds per lesson). The lessons pass `progress=False` to keep their stored outputs clean; leave it
 #   out in your own experiments to see a progress bar.
-# * **Widgets** (sliders) redraw their figure and the text above it when you *release* the slider.
+# * **Widgets** (sliders) redraw their figure and the text above it when you *release* the slider. The
+#   live explorer below even retrains a model each time (well under a second) and replays its training.
 # * **Exercises** end with a cell that checks your function and says whether the lesson goes on with
 #   yours or with the reference solution (next section).
 
@@ -63,7 +64,9 @@ import tmslab
 from tmslab import solutions
 from tmslab.checks import adopt
 from tmslab.checks import intro as intro_checks
+from tmslab.checks.predictions import compare_prediction
 from tmslab.widgets import intro as intro_widgets
+from tmslab.widgets import live
 
 tmslab.setup_lesson(seed=0)
 print(f"tmslab {tmslab.__version__} is ready")
@@ -156,6 +159,49 @@ print(f"Bias of the ignored features: {np.round(run.b[0, 2:].double().numpy(), 2
 fig = tmslab.plots.plot_features_2d(run.W[0], title="S = 0: two dedicated dimensions")
 fig.axes[0].legend(fontsize=7, loc="lower left")
 plt.show()
+
+# %% [markdown] tags=["exercise"]
+# ### Predict, then run
+#
+# Some exercises ask for a **prediction** before a model is trained: you write your guess into
+# `my_prediction`, run the training cell, and the cell after it prints your guess next to what the model
+# did. Nothing stops if you skip it or guess wrong; a wrong guess is the interesting case.
+#
+# Dense data left room for two features. Now make the data sparse: $S = 0.9$, so a sample has on average
+# only $5 \times 0.1 = 0.5$ active features and two features are rarely active together. How many of the
+# five features will the model represent ($\|W_i\| > 0.5$) in its two dimensions? Set `my_prediction` to a
+# number from 0 to 5.
+
+# %% tags=["exercise"]
+my_prediction = None   # how many of the 5 features are represented at S = 0.9: a number 0-5
+
+# %%
+sparse = tmslab.train(n_features=5, n_hidden=2, model="relu_output", sparsity=0.9, importance=0.9,
+                      n_seeds=4, progress=False).best()      # the best of 4 restarts (lesson 04 explains why)
+sparse_norms = tmslab.metrics.feature_norms(sparse.W[0])
+print("S = 0.9, ||W_i|| per feature:", np.round(sparse_norms.double().numpy(), 2).tolist())
+
+# %% tags=["exercise"]
+compare_prediction(my_prediction, int((sparse_norms > 0.5).sum()), choices=range(6),
+                   what="measured (features with ||W_i|| > 0.5 at S = 0.9)")
+
+# %% [markdown]
+# More features than dimensions: that is **superposition**, the subject of the course (lesson 04 draws this
+# model and names its shape).
+#
+# ### Watch a model learn
+#
+# The explorer below retrains this model whenever you release one of its sliders: the sparsity $S$, the
+# importance decay $r$ (importances $I_i = r^i$), the number of features $n$ and of hidden dimensions $m$,
+# and the seed (which fixes the initial $W$ and the data). Every retrain is 6,000 steps with a snapshot of
+# $W$ and $b$ every 300 steps, and the **training step** slider, or the ▶ button, replays the training from
+# those snapshots. Left: the arrows $W_i$ (for $m = 2$; for other $m$ the norms $\|W_i\|$); middle:
+# $W^\top W$ with $b$ as its last column; right: the training loss, with the step shown marked. The text
+# above the figure names what the model represents. Try $S = 0$ and $S = 0.9$ and press ▶ for each; then
+# try a few seeds at $S = 0.8$.
+
+# %%
+live.build_live_explorer()
 
 
 # %% [markdown]
@@ -266,7 +312,8 @@ for S in (0.0, 0.8, 0.9):
 # * Features are sparse: active with probability $1-S$; at $S = 0.9$ a sample of 5 features has on
 #   average only 0.5 active ones.
 # * Already with dense data, the trained 5-feature, 2-dimension model keeps only the two most important
-#   features, in orthogonal directions, as the paper says.
+#   features, in orthogonal directions, as the paper says; with sparse data ($S = 0.9$) it represents all
+#   five in two dimensions.
 
 # %% [markdown]
 # ## Check your understanding

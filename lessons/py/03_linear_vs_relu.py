@@ -13,12 +13,16 @@
 # 2. implement the forward pass of the linear and the ReLU output model and the importance-weighted loss;
 # 3. read $W^\top W$, $b$ and $\|W_i\|$ of a trained model and say which features it represents;
 # 4. explain with the paper's loss decomposition why the **linear** model behaves like PCA and never uses
-#    superposition, whatever the sparsity.
+#    superposition, whatever the sparsity;
+# 5. build the whole training engine yourself in plain PyTorch (data sampler, model and loss batched over
+#    instances, AdamW loop) and show that it finds the same minimum as `tmslab.train`.
 #
-# **Time:** about 45 minutes. **Prerequisites:** lessons 01-02 ($h = Wx$, de-embedding $x' = W^\top h$,
+# **Time:** about 75 minutes. **Prerequisites:** lessons 01-02 ($h = Wx$, de-embedding $x' = W^\top h$,
 # interference). Running the whole notebook takes well under a minute.
 
 # %%
+import time
+
 import numpy as np
 import torch
 import matplotlib.pyplot as plt
@@ -26,8 +30,10 @@ import matplotlib.pyplot as plt
 import tmslab
 from tmslab import linear_loss, metrics, plots, sweeps
 from tmslab import solutions
-from tmslab.checks import adopt, whose
+from tmslab.checks import adopt, engine, whose
+from tmslab.checks.engine import check_batched_forward, check_batched_loss, check_sample_batch, check_train_model
 from tmslab.checks.models import check_forward, check_weighted_loss
+from tmslab.checks.predictions import compare_prediction
 from tmslab.widgets.sweeps import build_model_panel, instance_figure
 
 tmslab.setup_lesson(seed=0)
@@ -150,12 +156,28 @@ weighted_loss = adopt(check_weighted_loss, weighted_loss, solutions.lesson03.wei
 # `tmslab.train` call trains all four sparsities of a model side by side, $S \in \{0, 0.7, 0.9, 0.99\}$,
 # i.e. densities $1 - S \in \{1, 0.3, 0.1, 0.01\}$.
 
+# %% [markdown] tags=["exercise"]
+# ### Predict, then run
+#
+# Before training, make a prediction. At density $1 - S = 0.01$ a sample has on average $20 \times 0.01 = 0.2$
+# active features, so two features are almost never active together and sharing a direction would rarely
+# cost anything. How many of the 20 features will the **linear** model represent there ($\|W_i\| > 0.5$)?
+# Set `my_prediction` to a number from 0 to 20 and run the cells below; the cell after the training compares
+# it with the model (a wrong guess does not stop anything; it is the interesting case).
+
+# %% tags=["exercise"]
+my_prediction = None   # how many features the linear model represents at 1 - S = 0.01: a number 0-20
+
 # %%
 SPARSITIES = [0.0, 0.7, 0.9, 0.99]
 linear = tmslab.train(20, 5, model="linear", sparsity=SPARSITIES, importance=0.7, progress=False)
 relu = tmslab.train(20, 5, model="relu_output", sparsity=SPARSITIES, importance=0.7, progress=False)
 print(linear)
 print(relu)
+
+# %% tags=["exercise"]
+compare_prediction(my_prediction, int(metrics.n_represented(linear.W[SPARSITIES.index(0.99)])),
+                   choices=range(21), what="measured (linear model, 1-S = 0.01)")
 
 # %% [markdown]
 # The two functions adopted above (yours if they passed) reproduce what the trainer measured: evaluate
@@ -304,7 +326,7 @@ for name, run in (("linear", linear), ("ReLU output", relu)):
 #   pay for in full. That asymmetry is what makes superposition worthwhile (lesson 04 and the phase-change
 #   lessons).
 # * One honest oddity: at $1-S = 0.3$ this single ReLU training run ends slightly *worse* than the linear
-#   model (0.04664 vs 0.04320). Gradient descent got stuck in a poor local minimum: lesson 04 trains
+#   model (0.04608 vs 0.04318). Gradient descent got stuck in a poor local minimum: lesson 04 trains
 #   three restarts of every setting, keeps the lowest-loss one, and there the best restart at $1-S = 0.3$
 #   does beat the linear model.
 
@@ -330,6 +352,159 @@ print(f"with its ReLU the superposed W reaches {20 * float(relu.final_loss[k]):.
 build_model_panel({"linear": linear, "relu_output": relu})
 
 # %% [markdown]
+# ## 7. Build the engine yourself
+#
+# Every model so far came out of `tmslab.train`. Here you write the whole engine in plain PyTorch, the way
+# the paper's official notebook does: the data sampler, the model, the loss and the AdamW training loop,
+# **batched over instances** so that one loop trains several independent models (restarts) at once. Then
+# your engine trains lesson 04's five features in two dimensions at $S = 0.9$, and a check compares it with
+# `tmslab.train`.
+#
+# **Instances.** Give everything that belongs to one model a leading instance axis: $W$ becomes `(I, m, n)`,
+# $b$ becomes `(I, n)`, the sparsities and importances `(I, n)`, and a batch of data gets the instance axis
+# after the batch axis, `x` of shape `(B, I, n)`. Instance $i$ only ever touches `W[i]`, `b[i]` and
+# `x[:, i]`. `torch.einsum` names every axis of a product, which keeps these shapes honest: for example
+# `torch.einsum("ikj,bij->bik", A, v)` multiplies the matrix `A[i]` with the vector `v[b, i]` for every
+# sample `b` and instance `i`.
+
+# %% [markdown] tags=["exercise"]
+# ### Exercise 3: the data sampler
+#
+# Write `sample_batch(batch_size, sparsity)`. `sparsity` is a tensor of shape `(I, n)`: feature $j$ of
+# instance $i$ is off with probability `sparsity[i, j]`. Return `x` of shape `(batch_size, I, n)`, float32,
+# whose entries are independently 0 with probability $S$ and otherwise uniform on $[0, 1]$. Use
+# `torch.rand` (`tmslab.setup_lesson` seeded it). The check draws 20,000 samples of 3 instances with
+# different sparsities and tests the shape, the fraction of zeros per instance and feature, the law of the
+# active values, independence, and that every call gives a new batch.
+
+# %% tags=["exercise"]
+def sample_batch(batch_size, sparsity):
+    # sparsity: (I, n) tensor. Return x (batch_size, I, n): 0 with probability S, else U[0, 1].
+    raise NotImplementedError("your code here")
+
+
+# %% tags=["exercise"]
+sample_batch = adopt(check_sample_batch, sample_batch, solutions.lesson03.sample_batch)
+
+
+# %% [markdown] tags=["exercise"]
+# ### Exercise 4: the model, batched over instances
+#
+# Write `batched_forward(x, W, b)` for `x` of shape `(B, I, n)`, `W` `(I, m, n)` and `b` `(I, n)`: the ReLU
+# output model $x' = \operatorname{ReLU}(W^\top W x + b)$ of every instance at once, shape `(B, I, n)`.
+# Exercise 1 did this for one model; now instance $i$ uses its own `W[i]` and `b[i]`. The check compares
+# with `tmslab.models.forward`.
+
+# %% tags=["exercise"]
+def batched_forward(x, W, b):
+    # x: (B, I, n), W: (I, m, n), b: (I, n). Return ReLU(W^T W x + b) per instance, shape (B, I, n).
+    raise NotImplementedError("your code here")
+
+
+# %% tags=["exercise"]
+batched_forward = adopt(check_batched_forward, batched_forward, solutions.lesson03.batched_forward)
+
+
+# %% [markdown] tags=["exercise"]
+# ### Exercise 5: one loss per instance
+#
+# Write `batched_loss(x_hat, x, importance)` for `x_hat` and `x` of shape `(B, I, n)` and `importance`
+# `(I, n)`: the importance-weighted MSE of **each instance**, shape `(I,)`, the mean over the batch and the
+# features of $I_i (x_i - x'_i)^2$. The training loop adds the instances' losses: the gradient of the sum with
+# respect to `W[i]` is the gradient of instance $i$'s own loss, so one backward pass trains every instance
+# independently.
+
+# %% tags=["exercise"]
+def batched_loss(x_hat, x, importance):
+    # x_hat, x: (B, I, n); importance: (I, n). Return (I,): mean over batch and features of I_i (x_i - x'_i)^2.
+    raise NotImplementedError("your code here")
+
+
+# %% tags=["exercise"]
+batched_loss = adopt(check_batched_loss, batched_loss, solutions.lesson03.batched_loss)
+
+
+# %% [markdown] tags=["exercise"]
+# ### Exercise 6: the training loop
+#
+# Write `train_model(W, b, sparsity, importance, steps, batch_size=1024, lr=1e-3)`. `W` `(I, m, n)` and
+# `b` `(I, n)` are the initial parameters: train copies of them (`torch.nn.Parameter(W.clone())`).
+# `sparsity` and `importance` are `(I, n)`. Every step: draw a fresh batch with `sample_batch`, run
+# `batched_forward`, sum `batched_loss` over the instances, and take one `torch.optim.AdamW` step with
+# learning rate `lr` (its default weight decay, 0.01, is the recipe's). Return the trained `W` and `b`
+# (detached) and a list `losses` with the loss of every step (`loss.item()`). The check trains a small
+# dense problem with a known optimum (5 features in 2 dimensions: the top two get dedicated dimensions) for
+# 300 steps and judges the `W` and `b` you return on fresh data.
+
+# %% tags=["exercise"]
+def train_model(W, b, sparsity, importance, steps, batch_size=1024, lr=1e-3):
+    # W: (I, m, n), b: (I, n) initial values; sparsity, importance: (I, n).
+    # Return (W, b, losses): the trained W and b and one loss per step.
+    raise NotImplementedError("your code here")
+
+
+# %% tags=["exercise"]
+train_model = adopt(check_train_model, train_model, solutions.lesson03.train_model)
+
+# %% [markdown]
+# ### The engine at work: lesson 04's pentagon
+#
+# Now a real run with the four functions adopted above: $n = 5$ features in $m = 2$ dimensions, $S = 0.9$,
+# $I_i = 0.9^i$, the recipe (AdamW, learning rate $10^{-3}$, batches of 1024) for 2,000 steps, and $K = 6$
+# restarts from Xavier-normal starts (standard deviation $\sqrt{2/(m+n)}$, as `tmslab.train` uses). Single
+# runs of this model can stop in a worse arrangement (lesson 04 counts how often), so we keep the best of the
+# six. Then `tmslab.train` trains the same setting, and `engine.compare_with_tmslab` evaluates both winners
+# on the same 262,144 fresh samples. "The same minimum" means their losses differ by at most the
+# seed-to-seed spread, measured for this setting over 12 seeds of `tmslab.train` and 6 of the plain loop
+# (1e-4, about 2% of the loss; the nearest other arrangement, two antipodal pairs, costs 20% more).
+
+# %%
+SETTING = engine.ENGINE_SETTING       # n = 5, m = 2, S = 0.9, I_i = 0.9^i, 6 restarts, 2,000 steps
+n, m, K, steps = SETTING["n"], SETTING["m"], SETTING["restarts"], SETTING["steps"]
+sparsity_K = torch.full((K, n), SETTING["sparsity"])
+importance_K = (SETTING["rate"] ** torch.arange(n, dtype=torch.float32)).expand(K, n)
+torch.manual_seed(0)
+W_start = torch.randn(K, m, n) * (2 / (m + n)) ** 0.5
+started = time.perf_counter()
+W_loop, b_loop, losses_loop = train_model(W_start, torch.zeros(K, n), sparsity_K, importance_K, steps)
+seconds_loop = time.perf_counter() - started
+print(f"{whose(train_model)} train_model: {K} restarts x {steps} steps; summed training loss "
+      f"{np.mean(losses_loop[:100]):.4f} over the first 100 steps, {np.mean(losses_loop[-100:]):.4f} over the last 100")
+
+started = time.perf_counter()
+engine_run = tmslab.train(n, m, sparsity=SETTING["sparsity"], importance=SETTING["rate"], n_seeds=K,
+                          steps=steps, progress=False)
+seconds_tmslab = time.perf_counter() - started
+comparison = engine.compare_with_tmslab(W_loop, b_loop, engine_run)
+fig = plots.plot_features_2d_row([W_loop[comparison.best_loop], engine_run.W[comparison.best_tmslab]],
+                                 ["train_model loop", "tmslab.train"],
+                                 suptitle="5 features in 2 dimensions at S = 0.9, best of 6 restarts")
+plt.show()
+
+# %% [markdown]
+# Same recipe, same minimum, the same pentagon: turned or mirrored, which changes neither $W^\top W$ nor the
+# loss (which features are neighbours on the pentagon can also differ from run to run; that is part of the
+# seed-to-seed spread). The two engines differ in speed. The next cell prints both training times; they depend on the machine, so
+# the stored notebook's numbers are not compared when the course is tested.
+
+# %% tags=["nbval-ignore-output"]
+print(f"plain PyTorch loop: {seconds_loop:.2f} s; tmslab.train: {seconds_tmslab:.2f} s (the same {K} models "
+      f"x {steps} steps, plus its evaluation) -> tmslab is about {seconds_loop / seconds_tmslab:.0f}x faster here")
+
+# %% [markdown]
+# **Why the rest of the course uses `tmslab.train`.** On the 2-core machine this course was written on, the
+# plain loop took about 2.5 s and `tmslab.train` about 0.2 s including its evaluation: about 12 times
+# faster (three runs outside the notebook, on a machine shared with other work: a rough figure, and the
+# cell above gives yours). The `train_model` loop runs about a dozen small
+# PyTorch operations per step; for a $2 \times 5$ matrix the arithmetic is tiny and each operation's Python
+# and dispatch overhead dominates, and autograd records and replays every one. `tmslab.kernels` compiles
+# the whole step (sampling, forward pass, hand-derived backward pass, AdamW) into one loop per instance,
+# skips the samples in which no feature is active, and trains instances in parallel threads. Lesson 04
+# trains 21 models of 20 features for 10,000 steps and lesson 05 whole grids of models: seconds with the
+# kernels, minutes with the plain loop. The maths is the one you just wrote: the tests check the kernels
+# against the plain PyTorch models of `tmslab.models`.
+
+# %% [markdown]
 # ## Summary
 #
 # * The data: $x_i = 0$ with probability $S$, else $U[0,1]$; importance $I_i = 0.7^i$; loss
@@ -341,6 +516,9 @@ build_model_panel({"linear": linear, "relu_output": relu})
 #   $\approx 0$ not).
 # * Measured here: the linear model learns exactly the top $m = 5$ features at every sparsity and passes all
 #   of the reference replication's checks ([references, E2](../docs/references.md#e2)); the ReLU output model at $S = 0$ finds the same solution.
+# * You built the engine: a sampler, the model and the loss batched over instances, and an AdamW loop that
+#   trains several restarts at once; on lesson 04's 5-in-2 setting it finds the same pentagon, at the same
+#   loss, as `tmslab.train`, which does the same maths much faster.
 # * The linear loss is the missing cost (the paper's "feature benefit" term, a loss) plus interference; a linear readout pays for every bit of
 #   interference, so it behaves like PCA and never uses superposition. The ReLU output model does, once the
 #   data is sparse.
@@ -383,4 +561,14 @@ build_model_panel({"linear": linear, "relu_output": relu})
 #
 # The fifteen unlearned features: with $b = 0$ they would be predicted as 0 instead of their mean 0.5. The
 # bias is how a model hedges on features it cannot represent.
+# </details>
+#
+# 6. Your `train_model` adds the losses of the $K$ instances before `backward()`. Why does that train $K$
+#    independent models rather than one model that compromises between them?
+# <details><summary>Answer</summary>
+#
+# Instance $i$'s loss depends only on `W[i]` and `b[i]`, so the gradient of the sum with respect to `W[i]`
+# is the gradient of instance $i$'s own loss; the other terms contribute zero. AdamW then updates every
+# parameter entry from its own gradient history, so each instance trains exactly as it would alone on the
+# same batches.
 # </details>

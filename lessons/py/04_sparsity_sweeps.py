@@ -28,7 +28,9 @@ import tmslab
 from tmslab import geometry2d, metrics, plots, sweeps
 from tmslab import solutions
 from tmslab.checks import adopt
+from tmslab.checks.predictions import compare_prediction
 from tmslab.checks.sweeps import check_count_represented, check_superposition
+from tmslab.widgets.live import build_live_explorer
 from tmslab.widgets.sweeps import build_restart_panel, build_sweep_panel
 
 tmslab.setup_lesson(seed=0)
@@ -56,6 +58,18 @@ def r3(values):
 # data streams) and keep the restart with the lowest loss on fresh evaluation data. `tmslab.train` trains all
 # $3 \times 12 = 36$ models in one call; `run.best()` keeps the winner of each sparsity.
 
+# %% [markdown] tags=["exercise"]
+# ### Predict, then run
+#
+# You know two of the three pictures already: at $S = 0$ the model keeps two features in orthogonal
+# dimensions (lesson 00), and at $S = 0.9$ it represents all five. What will the best model at
+# $S = 0.8$ look like? Pick one of `"orthogonal"` (two features at right angles), `"antipodal pairs"`
+# (four features in two pairs pointing in opposite directions), `"pentagon"` (all five, evenly spread) or
+# `"other"`, and set `my_prediction` before running the training cell.
+
+# %% tags=["exercise"]
+my_prediction = None   # one of "orthogonal", "antipodal pairs", "pentagon", "other"
+
 # %%
 SPARSITIES_2D = [0.0, 0.8, 0.9]
 K = 12
@@ -69,6 +83,10 @@ fig = plots.plot_features_2d_row([best.W[s] for s in range(3)],
                                  ["0% sparsity", "80% sparsity", "90% sparsity"],
                                  suptitle="5 features in 2 dimensions, best of 12 restarts")
 plt.show()
+
+# %% tags=["exercise"]
+compare_prediction(my_prediction, geometry2d.classify_2d(best.W[1]).kind, choices=geometry2d.KINDS,
+                   what="measured (best of 12 restarts at S = 0.8)")
 
 # %% [markdown]
 # The talk's three panels, read off the models we just trained:
@@ -143,8 +161,8 @@ for s, S in enumerate(SPARSITIES_2D):
 #
 # * At $S = 0$ every restart finds the same solution: dense problems have one basin.
 # * At $S = 0.8$ about half of the restarts find two antipodal pairs of features 0-3, in different pairings
-#   with slightly different losses. The others pair up the wrong four features (dropping feature 3 instead of
-#   the least important feature 4), build a pentagon or embed only three features, and every one of those has
+#   with slightly different losses. The others pair up the wrong four features (dropping feature 2 or 3
+#   instead of the least important feature 4), build a pentagon or embed only three features, and every one of those has
 #   a **higher loss**: the lowest-loss restart is the paper's picture.
 # * At $S = 0.9$ the pentagon wins, but some restarts stop at two antipodal pairs, a higher-loss local
 #   minimum (the reference's loss ordering: pentagon < antipodal pairs < other).
@@ -155,6 +173,22 @@ for s, S in enumerate(SPARSITIES_2D):
 
 # %%
 build_restart_panel(intro)
+
+# %% [markdown]
+# ### Watch the geometries form
+#
+# The restarts above are finished models. The live explorer trains a new one every time you release a
+# slider (one restart, 6,000 steps, a snapshot every 300 steps) and replays its training with the
+# **training step** slider or the ▶ button. It starts at $S = 0.8$. Things to try:
+#
+# * press ▶ and watch two antipodal pairs form, then step through the seeds: some seeds end in a
+#   different pairing or an "other" geometry, the local minima counted in the table above;
+# * move $S$ to 0.9 and watch the pentagon appear; lower the importance decay $r$ towards 0.5 and see the
+#   least important features drop out again;
+# * try $m = 1$ (a single neuron: how many features fit on one line?) and $m = 3$ with $n = 10$.
+
+# %%
+build_live_explorer(sparsity=0.8)
 
 
 # %% [markdown]
@@ -213,6 +247,17 @@ count_represented = adopt(check_count_represented, count_represented, solutions.
 # $1 - S \in \{1, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001\}$. Three restarts per density, keeping the best
 # (lesson 03 met a stuck single run at $1-S = 0.3$): $7 \times 3 = 21$ models in one call.
 
+# %% [markdown] tags=["exercise"]
+# ### Predict, then run
+#
+# At $1 - S = 1$ the model represents 5 features, like the linear model. Lesson 03's single run at
+# $1 - S = 0.01$ gave a first hint. How many of the 20 features will the best model represent at
+# $1 - S = 0.01$, in its 5 dimensions? Set `my_prediction` to a number from 0 to 20 (a guess within 1
+# counts as a match).
+
+# %% tags=["exercise"]
+my_prediction = None   # how many of the 20 features are represented at 1 - S = 0.01: a number 0-20
+
 # %%
 DENSITIES = sweeps.DENSITIES
 sweep = tmslab.train(20, 5, model="relu_output", sparsity=[1 - d for d in DENSITIES], importance=0.7,
@@ -220,9 +265,13 @@ sweep = tmslab.train(20, 5, model="relu_output", sparsity=[1 - d for d in DENSIT
 swept = sweep.best()
 print("restart losses at 1-S = 0.3:", [f"{v:.5f}" for v in sweep.restart_losses()[1].tolist()],
       f"-> keep {float(swept.final_loss[1]):.5f}")
-print(f"x 20 = {20 * float(swept.final_loss[1]):.5f} in lesson 03's units (the linear model there: 0.04320)")
+print(f"x 20 = {20 * float(swept.final_loss[1]):.5f} in lesson 03's units (the linear model there: 0.04318)")
 fig = plots.plot_sweep(swept, suptitle="ReLU output model, $n = 20$, $m = 5$, $I_i = 0.7^i$, best of 3 restarts")
 plt.show()
+
+# %% tags=["exercise"]
+compare_prediction(my_prediction, int(metrics.n_represented(swept.W[DENSITIES.index(0.01)])),
+                   choices=range(21), tolerance=1, what="measured (best of 3 restarts at 1-S = 0.01)")
 
 # %% [markdown]
 # How to read it (the paper's figure, our models). **Top row:** $\|W_i\|$ for features 0-19 (most important
@@ -321,6 +370,8 @@ build_sweep_panel(swept)
 # * Five features in two dimensions reproduce the talk's figure on models trained here: dedicated orthogonal
 #   dimensions at $S = 0$, two antipodal pairs (feature 4 dropped) at $S = 0.8$, a pentagon with norms above
 #   1 and negative biases at $S = 0.9$.
+# * The live explorer retrains the 5-in-2 model on every slider move and replays its training: the
+#   geometries form within the first few thousand steps, and some seeds end in other ones.
 # * Single training runs get stuck in higher-loss geometries; the paper's pictures are the **lowest-loss of
 #   several restarts**. Always report how many restarts found a geometry, not just the winner.
 # * The superposition measure $\sum_{j\ne i}(\hat W_i \cdot W_j)^2$ is 0 for a dedicated feature and about 1
