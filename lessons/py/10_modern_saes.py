@@ -55,6 +55,8 @@ W, n = toy.W, toy.W.shape[1]
 true_l0 = toy.true_l0
 print(f"toy model W: {tuple(W.shape)}; activations: train {tuple(toy.h_train.shape)}, held out {tuple(toy.h_eval.shape)}")
 print(f"true mean number of active features per sample: {true_l0:.2f}")
+overlap = sae.cosine_matrix(W, W) - torch.eye(n)
+print(f"largest cosine between two feature directions: {float(overlap.max()):.3f}")
 
 # %% [markdown]
 # ## 2. How big should the dictionary be?
@@ -70,7 +72,8 @@ print(f"true mean number of active features per sample: {true_l0:.2f}")
 #   if it is unmatched but within cosine 0.5 of two or more features (one atom serving several features).
 #
 # With $d < n$ at most $d$ features can be recovered: an atom within cosine 0.9 of two features would need
-# those two to have cosine above $2 \cdot 0.9^2 - 1 = 0.62$, far above the overlaps of our $W$.
+# those two to have cosine above $2 \cdot 0.9^2 - 1 = 0.62$, far above the largest overlap of our $W$ (printed
+# above).
 #
 # We train every SAE this lesson needs in one go: three families (L1, TopK, JumpReLU), four dictionary sizes
 # $d \in \{20, 40, 80, 160\}$, five sparsity settings each (five $\lambda$ for L1 and JumpReLU, five $k$ for
@@ -285,8 +288,8 @@ plt.show()
 #   a little above): it changes how the norm constraint is enforced, not the shrinkage of the L1 penalty.
 # * **TopK pays for a fixed $k$.** With $k = 2$, the mean number of active features, the FVU is well above
 #   that of $k = 3$ (compare the rows above): the number of active features varies from sample to sample, and a
-#   sample with three active features cannot be rebuilt from two latents. Gao et al. also describe a
-#   BatchTopK-style variant that fixes the average L0 over a batch instead of per sample.
+#   sample with three active features cannot be rebuilt from two latents. BatchTopK (Bussmann, Leask and Nanda
+#   2024) fixes the average L0 over a batch instead of per sample.
 # * **Recovery is high for every family once L0 is near the truth**, and drops when L0 is far above it (dense
 #   codes that reconstruct well but match no feature, lesson 09's lesson again).
 
