@@ -96,6 +96,13 @@ def copy_assets(out: Path, node_modules: Path = NODE_MODULES) -> None:
                             ignore=shutil.ignore_patterns("*.map", "embed.js"))
         else:
             shutil.copy2(source, target)
+    # The widget manager's stylesheet asks for its icon fonts (the Play button's Font Awesome glyphs)
+    # at "@jupyter-widgets/<hash>.<ext>" relative to the page: serve them there too.
+    fonts = out / "@jupyter-widgets"
+    fonts.mkdir(parents=True, exist_ok=True)
+    for font in (node_modules / "@jupyter-widgets/html-manager/dist").iterdir():
+        if font.suffix in {".woff2", ".woff", ".ttf", ".eot", ".svg"}:
+            shutil.copy2(font, fonts / font.name)
 
 
 class LessonError(RuntimeError):
