@@ -236,7 +236,9 @@ def _unit(W):
     (lambda W: (_unit(W).T @ W).sum(1) - W.norm(dim=0), "square"),
     (lambda W: torch.sqrt(reference_superposition(W)), "square root"),
     (lambda W: reference_superposition(W.T.contiguous()), "hidden dimension"),
-    (lambda W: reference_superposition(W) * 2, "wrong"),
+    (lambda W: reference_superposition(W) * 2, "for feature"),
+    (lambda W: (((W / W.norm(dim=1, keepdim=True)).T @ W) ** 2 * (1 - torch.eye(W.shape[1]))).sum(1),
+     "rows of W"),
 ])
 def test_superposition_check_names_the_mistake(wrong, phrase):
     message = report(check_superposition, wrong)
@@ -264,6 +266,8 @@ def test_count_check_accepts_reference():
     (lambda W, threshold=0.5: int((W.norm(dim=0) > 0.5).sum()), "threshold argument"),
     (lambda W, threshold=0.5: W.norm(dim=0) > threshold, "one number"),
     (lambda W, threshold=0.5: int((W.norm(dim=0) > threshold).sum()) + 1, "the answer is"),
+    (lambda W, threshold=0.5: int((W.abs().amax(dim=0) > threshold).sum()), "largest entry"),
+    (lambda W, threshold=0.5: int((W.norm(dim=0) <= threshold).sum()), "NOT represented"),
 ])
 def test_count_check_names_the_mistake(wrong, phrase):
     message = report(check_count_represented, wrong)

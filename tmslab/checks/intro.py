@@ -45,7 +45,12 @@ def check_embed(embed) -> str:
     """``embed(W, x)`` must return h = W x (m,) for W (m, n) and x (n,)."""
     for W, x in _embed_cases():
         m, n = W.shape
-        h = _call(embed, W, x, what="embed")
+        try:
+            h = _call(embed, W, x, what="embed")
+        except RuntimeError as err:       # torch's own shape errors, e.g. from W.T @ x
+            raise ExerciseError(f"your embed raised for W of shape ({m}, {n}) and x of shape ({n},): "
+                                f"{str(err).splitlines()[0]}. W has one column per feature, so h = W @ x "
+                                f"(shape ({m},)); W.T @ x would need x to have {m} entries") from None
         if h is None:
             raise ExerciseError("embed returned None: did you forget a `return`?")
         got = _as_array(h, "h")
@@ -61,21 +66,36 @@ def check_embed(embed) -> str:
     return passed("h = W x is the sum of the feature directions W_i weighted by x_i.")
 
 
+_DENSITY_CASES = (0.0, 0.8, 0.9, 0.99, 0.25)
+# plausible wrong formulas, recognised only when one formula explains every answer
+_DENSITY_MISTAKES = (
+    ("you returned the sparsity itself (S); the density is the probability that a feature is NOT zero",
+     lambda S: S),
+    ("you returned a percentage, 100 (1 - S); return a probability between 0 and 1",
+     lambda S: 100 * (1 - S)),
+    ("you returned S / (1 - S), the odds that a feature is zero; the density is the probability 1 - S",
+     lambda S: S / (1 - S)),
+    ("you returned 1 / (1 - S); the density is the probability 1 - S itself (1 / (1 - S) is the paper's "
+     "x-axis in the geometry lesson)", lambda S: 1 / (1 - S)),
+)
+
+
 @expects_function("density")
 def check_density(density) -> str:
     """``density(S)`` must return the feature density 1 - S for a sparsity S in [0, 1]."""
-    for S in (0.0, 0.8, 0.9, 0.99, 0.25):
+    values = {}
+    for S in _DENSITY_CASES:
         got = _call(density, S, what="density")
         if got is None:
             raise ExerciseError("density returned None: did you forget a `return`?")
-        value = as_number(got, "density")
-        if abs(value - S) < 1e-9:
-            raise ExerciseError(f"for S = {S} you returned {value:.4g}, the sparsity itself; the density "
-                                "is the probability that a feature is NOT zero")
-        if abs(value - 100 * (1 - S)) < 1e-6 and S < 1:
-            raise ExerciseError(f"for S = {S} you returned a percentage ({value:.4g}); return a "
-                                "probability between 0 and 1")
-        check_close(value, 1.0 - S, f"density for S = {S}")
+        values[S] = as_number(got, "density")
+    for message, formula in _DENSITY_MISTAKES:
+        if all(abs(v - formula(S)) < 1e-6 * max(1.0, abs(formula(S))) for S, v in values.items()):
+            raise ExerciseError(message)
+    for S, value in values.items():
+        if not abs(value - (1.0 - S)) <= 1e-6:
+            raise ExerciseError(f"for S = {S} you returned {value:.4g}, which is wrong: the density is "
+                                f"1 - S = {1 - S:.4g}")
     return passed("the density 1 - S is the probability that a feature is active.")
 
 

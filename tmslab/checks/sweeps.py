@@ -44,6 +44,11 @@ def _superposition_mistake(got: np.ndarray, W: torch.Tensor) -> str | None:
          (dots**2 * off).sum(1)),
         ("you normalised W_j as well: only W_i is normalised, W_j keeps its length",
          (both**2 * off).sum(1)),
+        ("you normalised the rows of W (hidden dimensions): hat W_i = W_i / ||W_i|| normalises the "
+         "column of feature i", ((W / W.norm(dim=1, keepdim=True).clamp_min(1e-6)).T @ W * off).pow(2).sum(1)),
+        ("you normalised the rows of W (hidden dimensions) instead of the columns W_i",
+         (((W / W.norm(dim=1, keepdim=True).clamp_min(1e-6)).T
+           @ (W / W.norm(dim=1, keepdim=True).clamp_min(1e-6))) ** 2 * off).sum(1)),
         ("you forgot to square the dot products", (hat * off).sum(1)),
         ("you summed absolute values: the measure squares the dot products", (hat.abs() * off).sum(1)),
         ("you took a square root (the notebook's bar colour); the measure is the sum of squares",
@@ -76,6 +81,11 @@ def check_superposition(superposition_measure) -> str:
         mistake = _superposition_mistake(g, W)
         if mistake:
             raise ExerciseError(mistake)
+        if g.shape == (n,):
+            i = int(np.argmax(np.abs(g - expected.double().numpy())))
+            raise ExerciseError(f"for feature {i} of a {m} x {n} W (||W_i|| = {float(W[:, i].norm()):.3g}) you "
+                                f"have {g[i]:.4g}, expected {float(expected[i]):.4g}: s_i = sum over j != i "
+                                f"of (hat W_i . W_j)^2 with hat W_i = W_i / ||W_i||")
         check_close(g, expected, "the superposition measure")
     return passed("your measure equals tmslab.metrics.superposition: "
                   "an antipodal pair scores about 1, a dedicated feature 0")
@@ -90,31 +100,51 @@ def represented_cases() -> list[torch.Tensor]:
     return [crafted, torch.randn(4, 9, generator=g) * 0.4]
 
 
+def _count_mistakes(W: torch.Tensor, threshold: float) -> list[tuple[str, int]]:
+    """Plausible wrong counts for one (W, threshold): (what the learner did, the count it gives)."""
+    norms = W.norm(dim=0)
+    return [
+        ("you took norms of the rows (hidden dimensions); features are the columns W_i of W: use the "
+         "norm over dim 0", int((W.norm(dim=1) > threshold).sum())),
+        ("you compared ||W_i||^2 with the threshold: compare the norm ||W_i|| itself",
+         int((norms**2 > threshold).sum())),
+        ("you compared the largest entry max_j |W_ji| of each W_i with the threshold; a feature's "
+         "length is its norm ||W_i||, to which every hidden dimension contributes",
+         int((W.abs().amax(dim=0) > threshold).sum())),
+        ("you compared the sum of the entries of each W_i with the threshold (signs cancel); use the "
+         "norm ||W_i||", int((W.sum(dim=0) > threshold).sum())),
+        ("||W||_F^2 only estimates the count (it is about the number of represented features when their "
+         "norms are near 1): count the features with ||W_i|| > threshold", round(float((W**2).sum()))),
+        ("you ignored the threshold argument (always 0.5)", int((norms > 0.5).sum())),
+        ("you counted the features that are NOT represented (||W_i|| <= threshold)",
+         int((norms <= threshold).sum())),
+    ]
+
+
 @expects_function("count_represented")
 def check_count_represented(count_represented) -> str:
-    """``count_represented(W, threshold)`` must equal ``tmslab.metrics.n_represented``."""
-    for W in represented_cases():
-        for threshold in (0.5, 0.7):
-            got = count_represented(W.clone(), threshold)
-            if got is None:
-                raise ExerciseError("count_represented returned None: did you forget a `return`?")
-            g = as_number(got, "count_represented")
-            expected = int(metrics.n_represented(W, threshold))
-            if g == expected:
-                continue
-            norms = W.norm(dim=0)
-            if g == int((W.norm(dim=1) > threshold).sum()):
-                raise ExerciseError("you took norms of the rows (hidden dimensions); features are the "
-                                    "columns W_i of W: use the norm over dim 0")
-            if g == int((norms**2 > threshold).sum()):
-                raise ExerciseError("you compared ||W_i||^2 with the threshold: compare the norm "
-                                    "||W_i|| itself")
-            if g == round(float((W**2).sum())):
-                raise ExerciseError("||W||_F^2 only estimates the count (it is about the number of "
-                                    "represented features when their norms are near 1): count the "
-                                    "features with ||W_i|| > threshold")
-            if g == int((norms > 0.5).sum()) and threshold != 0.5:
-                raise ExerciseError("you ignored the threshold argument (always 0.5)")
-            raise ExerciseError(f"for threshold {threshold} you counted {g:g} features; "
-                                f"the answer is {expected}")
-    return passed("your count equals tmslab.metrics.n_represented (||W_i|| > threshold)")
+    """``count_represented(W, threshold)`` must equal ``tmslab.metrics.n_represented``.
+
+    The learner's counts on every test matrix and threshold are compared with the right
+    count and with each plausible mistake; a mistake is named only when it explains every
+    count, else the first wrong count is reported.
+    """
+    cases = [(W, t) for W in represented_cases() for t in (0.5, 0.7)]
+    got = []
+    for W, threshold in cases:
+        value = count_represented(W.clone(), threshold)
+        if value is None:
+            raise ExerciseError("count_represented returned None: did you forget a `return`?")
+        got.append(as_number(value, "count_represented"))
+    expected = [int(metrics.n_represented(W, t)) for W, t in cases]
+    if got == expected:
+        return passed("your count equals tmslab.metrics.n_represented (||W_i|| > threshold)")
+    mistakes = [_count_mistakes(W, t) for W, t in cases]
+    for k, (message, _) in enumerate(mistakes[0]):
+        if all(g == case[k][1] for g, case in zip(got, mistakes, strict=True)):
+            raise ExerciseError(message)
+    k = next(k for k in range(len(cases)) if got[k] != expected[k])
+    W, threshold = cases[k]
+    raise ExerciseError(f"for a {W.shape[0]} x {W.shape[1]} W with feature norms "
+                        f"{[round(float(v), 2) for v in W.norm(dim=0)]} and threshold {threshold} you counted "
+                        f"{got[k]:g} features; the answer is {expected[k]}")
