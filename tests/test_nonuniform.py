@@ -78,6 +78,39 @@ def test_pair_cosines_and_group_pairs():
     np.testing.assert_allclose(nonuniform.pair_cosines(W, [(0, 1), (2, 3)]), [0.0, -1.0], atol=1e-12)
 
 
+def test_cross_set_octahedron():
+    groups = tmslab.FeatureGroups.correlated(2, 3)
+    e = torch.eye(3)
+    W = torch.stack([e[0], e[1], e[2], -e[0], -e[1], -e[2]], dim=1)     # pairs (0,3), (1,4), (2,5)
+    assert nonuniform.is_cross_set_octahedron(W, groups)
+    same_set = torch.stack([e[0], -e[0], e[1], -e[1], e[2], -e[2]], dim=1)   # pair (0,1) inside set 0
+    assert not nonuniform.is_cross_set_octahedron(same_set, groups)
+    tilted = W.clone()
+    tilted[:, 1] = torch.tensor([0.5, 0.866, 0.0])                     # pair (1,4) no longer antipodal
+    assert not nonuniform.is_cross_set_octahedron(tilted, groups)
+    leaning = W.clone()
+    leaning[:, 2] = (e[0] + e[2]) / 2 ** 0.5              # pair (2,5) still antipodal, at 45 deg to (0,3)
+    leaning[:, 5] = -leaning[:, 2]
+    assert not nonuniform.is_cross_set_octahedron(leaning, groups)
+    with pytest.raises(ValueError, match="shape"):
+        nonuniform.is_cross_set_octahedron(W[:2], groups)
+
+
+def test_collapsed_pairs_need_one_shared_direction():
+    # pair (0, 1) along one direction, pair (2, 3) orthogonal, pair (4, 5) parallel but feature 5 too short
+    W = torch.tensor([[1.0, 0.9, 1.0, 0.0, 0.0, 0.0],
+                      [0.0, 0.1, 0.0, 1.0, 1.0, 0.3]])
+    pairs = [(0, 1), (2, 3), (4, 5)]
+    assert nonuniform.collapsed_pairs(W, pairs) == [(0, 1)]
+    assert nonuniform.collapsed_pairs(W, pairs, norm_threshold=0.2) == [(0, 1), (4, 5)]
+    assert nonuniform.collapsed_pairs(-W, pairs) == [(0, 1)]      # a shared sign flip: still one direction
+    W2 = W.clone()
+    W2[:, 1] = -W2[:, 1]                                               # antipodal is not collapsed
+    assert nonuniform.collapsed_pairs(W2, pairs) == []
+    with pytest.raises(ValueError, match="single"):
+        nonuniform.collapsed_pairs(W.expand(2, 2, 6), pairs)
+
+
 def test_best_loss_by_geometry_on_a_small_run():
     S = nonuniform.perturbed_sparsity(5, 0.05, [0.2, 1.0])
     run = tmslab.train(5, 2, sparsity=S, importance=1.0, n_seeds=2, steps=200)
@@ -124,9 +157,31 @@ def test_largest_change_and_loss_drops():
     assert change == pytest.approx(-0.2, abs=0.003)
     loss = np.where(steps < 1000, 1.0, 0.5)
     assert dynamics.loss_drop(loss, steps, 900, 1100) == pytest.approx(0.5)
-    assert dynamics.typical_drop(loss, steps, 100) == pytest.approx(0.0)
     with pytest.raises(ValueError, match="window"):
         dynamics.largest_change(d, steps, len(d))
+
+
+def test_quiet_drop_leaves_out_jumps_and_the_transient():
+    steps = np.arange(0, 3001, 20)
+    # fast early decay (transient), a slow drift, and one step of 0.1 at step 2000 (the jump)
+    loss = 1.0 + np.exp(-steps / 50.0) - 1e-5 * steps - 0.1 * (steps >= 2000)
+    jump = dynamics.Jump(feature=0, start=1960, end=2040, before=0.3, after=0.5)
+    drop = dynamics.loss_drop(loss, steps, jump.start, jump.end)
+    assert drop == pytest.approx(0.1 + 1e-5 * 80, abs=1e-6)
+    quiet = dynamics.quiet_drop(loss, steps, 80, [jump], after=1000, q=90)
+    assert quiet == pytest.approx(1e-5 * 80, abs=1e-6)        # only the drift is left
+    assert drop > quiet
+    # without leaving the jump out, its windows set the 90th percentile: the jump barely beats it
+    assert dynamics.quiet_drop(loss, steps, 80, [], after=1000, q=100) == pytest.approx(drop, abs=1e-9)
+    # without leaving the transient out, the early decay dominates the percentile and beats the jump
+    assert dynamics.quiet_drop(loss, steps, 80, [(jump.start, jump.end)], after=0, q=100) > drop
+    assert np.isnan(dynamics.quiet_drop(loss, steps, 80, [(0, 3000)]))
+    with pytest.raises(ValueError, match="q"):
+        dynamics.quiet_drop(loss, steps, 80, q=101)
+    with pytest.raises(ValueError, match="same length"):
+        dynamics.quiet_drop(loss[:-1], steps, 80)
+    with pytest.raises(ValueError, match="longer"):
+        dynamics.quiet_drop(loss, steps, 4000)
 
 
 @pytest.fixture(scope="module")

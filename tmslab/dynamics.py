@@ -9,7 +9,9 @@ and b_history (H, I, n) at snapshot_steps (H,). From them:
     noise between snapshots), shape (H, I);
   * plateaus: stretches where D_i(t) stays within +-tol of a level for at
     least ``min_length`` steps; a *jump* is the move of one feature from one
-    plateau to the next with levels more than ``min_change`` apart.
+    plateau to the next with levels more than ``min_change`` apart;
+  * the loss drop across a jump, and the same drop over "quiet" windows of
+    equal length (no jump, after the initial transient) to compare it with.
 """
 from __future__ import annotations
 
@@ -146,16 +148,41 @@ def loss_drop(loss, steps, start: int, end: int) -> float:
     return float(loss[a] - loss[b])
 
 
-def typical_drop(loss, steps, length: int) -> float:
-    """Median of loss(t) - loss(t + length) over all snapshot windows of that length."""
+def quiet_drop(loss, steps, length: int, jumps=(), after: int = 0, q: float = 90.0) -> float:
+    """The q-th percentile of the loss drops over *quiet* windows of ``length`` steps.
+
+    loss (T,) sampled at steps (T,). A window [t, t + length] (snapshots t
+    and t + w, w = round(length / snapshot spacing)) is quiet when it starts
+    at or after step ``after`` (leave out the initial transient, where
+    everything moves at once) and overlaps no jump interval [start, end]
+    (``jumps``: ``Jump`` objects or (start, end) pairs). Its drop is
+    loss(t) - loss(t + length). A jump "comes with a sudden loss drop" when
+    its own drop exceeds this percentile: larger than all but (100 - q)% of
+    the stretches of the same length in which no D_i jumps. Returns NaN when
+    no window is quiet. q in [0, 100].
+    """
     loss = as_array("loss", loss, -np.inf, np.inf).ravel()
     steps = as_array("steps", steps, 0, np.inf).ravel()
+    if len(loss) != len(steps):
+        raise ValueError(f"loss and steps must have the same length, got {len(loss)} and {len(steps)}")
     length = check_int("length", length, 1)
+    after = check_int("after", after, 0)
+    q = check_float("q", q, 0.0, 100.0)
+    intervals = []
+    for j in jumps:
+        start, end = (j.start, j.end) if isinstance(j, Jump) else j
+        intervals.append((float(start), float(end)))
     dt = float(np.median(np.diff(steps)))
     w = max(1, int(round(length / dt)))
     if w >= len(loss):
         raise ValueError(f"length {length} is longer than the recorded training")
-    return float(np.median(loss[:-w] - loss[w:]))
+    t0, t1 = steps[:-w], steps[w:]
+    quiet = t0 >= after
+    for start, end in intervals:
+        quiet &= (t1 < start) | (t0 > end)
+    if not quiet.any():
+        return float("nan")
+    return float(np.percentile((loss[:-w] - loss[w:])[quiet], q))
 
 
 def largest_change(d, steps, window: int) -> tuple[int, float]:

@@ -164,3 +164,45 @@ def group_pairs(groups) -> list[tuple[int, int]]:
     starts = groups.starts
     return [(i, j) for lo, hi in zip(starts[:-1], starts[1:])
             for i in range(lo, hi) for j in range(i + 1, hi)]
+
+
+def collapsed_pairs(W, pairs, cos_threshold: float = 0.95,
+                    norm_threshold: float = 0.5) -> list[tuple[int, int]]:
+    """The pairs (i, j) of ``pairs`` stored along one shared direction: cos(W_i, W_j) > cos_threshold.
+
+    W: one (m, n) matrix; both features must be represented (||W_i|| > norm_threshold).
+    A correlated pair stored this way is read out through its principal component
+    (x_i + x_j) / sqrt(2): the model keeps one dimension for the pair instead of two
+    (the paper's "collapse to PCA"). cos_threshold in [0, 1].
+    """
+    W = as_weights("W", W)
+    if W.dim() != 2:
+        raise ValueError(f"W must be a single (m, n) matrix, got shape {tuple(W.shape)}")
+    cos_threshold = check_float("cos_threshold", cos_threshold, 0.0, 1.0)
+    rep = metrics.represented(W, norm_threshold)
+    C = pair_cosines(W, pairs)
+    return [(i, j) for (i, j), c in zip(pairs, C.tolist(), strict=True)
+            if rep[i] and rep[j] and c > cos_threshold]
+
+
+def is_cross_set_octahedron(W, groups, cos_threshold: float = -0.95, orth_tol: float = 0.1) -> bool:
+    """True when one W (3, 6) is an octahedron whose antipodal pairs mix the feature sets.
+
+    The paper's learning-dynamics example: two correlated sets of three features
+    in m = 3 end with three antipodal pairs (cos < cos_threshold), the pairs
+    mutually orthogonal (their axes W_i - W_j have pairwise |cos| < orth_tol),
+    and each pair made of one feature from each set (``groups``: a FeatureGroups).
+    """
+    W = as_weights("W", W)
+    if W.shape != (3, 6):
+        raise ValueError(f"W must have shape (3, 6), got {tuple(W.shape)}")
+    orth_tol = check_float("orth_tol", orth_tol, 0.0, 1.0)
+    pairs = antipodal_pairs(W, cos_threshold)
+    if len(pairs) != 3 or len({i for p in pairs for i in p}) != 6:
+        return False
+    group_of = np.repeat(np.arange(len(groups.sizes)), groups.sizes)
+    if any(group_of[i] == group_of[j] for i, j in pairs):
+        return False
+    axes = torch.stack([W[:, i] - W[:, j] for i, j in pairs], dim=1)          # (3, 3): one axis per pair
+    C = metrics.cosine_similarity(axes)
+    return all(abs(float(C[p, q])) < orth_tol for p, q in [(0, 1), (0, 2), (1, 2)])

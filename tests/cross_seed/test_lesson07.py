@@ -1,6 +1,9 @@
-"""Cross-seed science tests of lesson 07: correlated features, the perturbed pentagon, learning dynamics.
+"""Cross-seed science tests of lesson 07: correlated and anti-correlated sets, collapse to the principal
+component, the perturbed pentagon, learning dynamics (jumps, the correlated octahedron).
 
-Seeds and the fixture decorator in seeding.py (the lesson itself uses seed 0).
+Seeds and the fixture decorator in seeding.py (the lesson itself uses seed 0). Every setup is the
+lesson's: the paper's recipe (10,000 steps, lr 1e-3) with K = 10 restarts, except the n=6, m=2 dynamics
+run (5,000 steps).
 """
 
 import numpy as np
@@ -13,27 +16,29 @@ from seeding import seeded
 
 pytestmark = pytest.mark.slow
 
-
+K = 10
 PAIRS = [(0, 1), (2, 3)]
 
 
 @seeded
 def groups(request):
-    """Lesson 07 cell 7: n=4, m=2, two sets of two at density 0.1, K = 8, 10k steps, three data types."""
+    """Lesson 07 section 1: n=4, m=2, two sets of two at density 0.1, K = 10, three data types
+    (restart r starts from the same initial W for all three)."""
     kinds = {"correlated": tmslab.FeatureGroups.correlated(2, 2),
              "anti-correlated": tmslab.FeatureGroups.anticorrelated(2, 2),
              "independent": tmslab.FeatureGroups.independent(4)}
-    return {name: tmslab.train(4, 2, model="relu_output", sparsity=0.9, importance=1.0, n_seeds=8,
-                               feature_groups=g, seed=request.param, progress=False) for name, g in kinds.items()}
+    return {name: tmslab.train(4, 2, model="relu_output", sparsity=0.9, importance=1.0, n_seeds=K,
+                               feature_groups=g, seed=request.param, progress=False)
+            for name, g in kinds.items()}
 
 
 def test_07_correlated_features_get_orthogonal_directions(groups):
     run = groups["correlated"]
     C = nonuniform.pair_cosines(run.W, PAIRS)
     orthogonal = (C.abs() < 0.1).all(dim=1)
-    assert int(orthogonal.sum()) >= 7, C                      # robust across restarts
+    assert int(orthogonal.sum()) >= 8, C                      # robust across restarts (9-10/10 measured)
     assert bool(orthogonal[int(run.final_loss.argmin())])
-    assert int((metrics.n_represented(run.W) == 4).sum()) >= 7
+    assert int((metrics.n_represented(run.W) == 4).sum()) >= 8
 
 
 def test_07_anti_correlated_features_best_restart_is_antipodal_with_zero_loss(groups):
@@ -41,9 +46,47 @@ def test_07_anti_correlated_features_best_restart_is_antipodal_with_zero_loss(gr
     antipodal = (nonuniform.pair_cosines(run.W, PAIRS) < -0.95).all(dim=1)
     best = int(run.final_loss.argmin())
     assert bool(antipodal[best]) and float(run.final_loss[best]) < 1e-8, run.final_loss
-    assert 1 <= int(antipodal.sum()) <= 7, antipodal           # only some restarts get there
+    assert 1 <= int(antipodal.sum()) <= K - 1, antipodal       # only some restarts get there
     assert float(run.final_loss[~antipodal].min()) > 1e-4      # the others stop in a local minimum
     assert float(control.final_loss.min()) > 1e-4             # independent features always pay some loss
+
+
+def test_07_the_initial_weights_decide_the_anti_correlated_outcome(groups):
+    """Lesson 07 cells after exercise 1: the anti-correlated model pairs the features into antipodal pairs
+    the same way as the independent control from the same initial W (measured 10, 10, 8, 8, 9 of 10 for
+    seeds 0, 101, 202, 303, 404), and the restarts that reach the within-set pairing are about one in three
+    (3, 5, 4, 4, 2 of 10)."""
+    pair = {name: [tuple(nonuniform.antipodal_pairs(run.W[k])) for k in range(K)]
+            for name, run in groups.items()}
+    same = sum(a == b for a, b in zip(pair["anti-correlated"], pair["independent"], strict=True))
+    assert same >= 8, pair
+    within = sum(p == ((0, 1), (2, 3)) for p in pair["anti-correlated"])
+    assert 1 <= within <= 6, pair["anti-correlated"]
+
+
+PCA_DENSITY = np.array([0.02, 0.1, 0.2, 0.5])
+PAIRS3 = [(0, 1), (2, 3), (4, 5)]
+
+
+@seeded
+def pca(request):
+    """Lesson 07 section 2: three correlated pairs in m = 2 at four densities, K = 10."""
+    return tmslab.train(6, 2, model="relu_output", sparsity=1 - PCA_DENSITY, importance=1.0, n_seeds=K,
+                        feature_groups=tmslab.FeatureGroups.correlated(3, 2), seed=request.param,
+                        progress=False)
+
+
+def test_07_correlated_pairs_collapse_onto_their_principal_component(pca):
+    """Best model: 0 collapsed pairs at 1-S = 0.02 (pairs side by side, cos ~0.4), then 1, 2 and 3 (measured
+    on seeds 0, 101, 202: exactly 0, 1, 2, 3), never decreasing; all six features kept."""
+    best = pca.best()
+    counts = [len(nonuniform.collapsed_pairs(best.W[s], PAIRS3)) for s in range(len(PCA_DENSITY))]
+    assert counts[0] == 0 and counts[-1] == 3, counts
+    assert np.all(np.diff(counts) >= 0), counts
+    assert counts == [0, 1, 2, 3], counts
+    side_by_side = nonuniform.pair_cosines(best.W[0], PAIRS3)
+    assert bool(((side_by_side > 0.2) & (side_by_side < 0.7)).all()), side_by_side
+    assert all(int(metrics.n_represented(best.W[s])) == 6 for s in range(len(PCA_DENSITY)))
 
 
 FACTORS = np.array([0.2, 0.25, 0.3, 0.4, 0.5, 0.7, 1.0, 1.5, 2.0])
@@ -51,15 +94,15 @@ FACTORS = np.array([0.2, 0.25, 0.3, 0.4, 0.5, 0.7, 1.0, 1.5, 2.0])
 
 @seeded
 def pentagon(request):
-    """Lesson 07 cell 13: n=5, m=2, density 0.05 with feature 0 at f x 0.05, K = 8, 10k steps."""
+    """Lesson 07 section 3: n=5, m=2, density 0.05 with feature 0 at f x 0.05, K = 10."""
     run = tmslab.train(5, 2, model="relu_output", sparsity=nonuniform.perturbed_sparsity(5, 0.05, FACTORS),
-                       importance=1.0, n_seeds=8, seed=request.param, progress=False)
+                       importance=1.0, n_seeds=K, seed=request.param, progress=False)
     return run, nonuniform.best_loss_by_geometry(run)
 
 
 def test_07_varied_density_deforms_the_pentagon(pentagon):
-    """Lesson 07 cells 14-16: f = 1 gives the regular pentagon; a sparser feature 0 gets the two smallest
-    gaps, a denser one the two largest."""
+    """f = 1 gives the regular pentagon; a sparser feature 0 gets the two smallest gaps, a denser one the
+    two largest."""
     best = pentagon[0].best()
     assert nonuniform.classify_pentagon(best.W[6]) == "pentagon"
     assert ((metrics.angular_gaps(best.W[6]) - 72).abs() < 2).all(), metrics.angular_gaps(best.W[6])
@@ -76,15 +119,15 @@ def test_07_varied_density_deforms_the_pentagon(pentagon):
 
 
 def test_07_pentagon_snaps_to_two_digons_when_one_feature_is_sparse_enough(pentagon):
-    """Lesson 07 cells 14-15: a first-order switch to two digons with feature 0 dropped, at a crossover
-    sparser than the paper's ~2.5x (f = 0.4), where the best pentagon is still clearly better. (The
-    lesson's "between the two smallest f" is wrong for every seed tried: f* lies between 0.25 and 0.3.)"""
+    """A first-order switch to two digons with feature 0 dropped, at a crossover between f = 0.25 and 0.3
+    (the lesson's wording), sparser than the paper's ~2.5x (f = 0.4), where the best pentagon is still
+    clearly better."""
     run, geo = pentagon
     best = run.best()
     assert nonuniform.classify_pentagon(best.W[0]) == "two digons"
     assert float(metrics.feature_norms(best.W[0])[0]) < 0.1
     f_star = nonuniform.crossover(FACTORS, geo["pentagon"], geo["two digons"])
-    assert FACTORS[0] < f_star < 0.4, f_star
+    assert 0.25 < f_star < 0.3, f_star
     assert geo["pentagon"][3] < 0.95 * geo["two digons"][3], (geo["pentagon"][3], geo["two digons"][3])
     digon_side = FACTORS < f_star
     assert all(nonuniform.classify_pentagon(best.W[k]) == "two digons" for k in np.flatnonzero(digon_side))
@@ -93,16 +136,16 @@ def test_07_pentagon_snaps_to_two_digons_when_one_feature_is_sparse_enough(penta
 
 @seeded
 def dyn(request):
-    """Lesson 07 cell 22: n=6, m=2, 1/(1-S) = 3, 6 restarts, 5,000 steps, W stored every 20 steps."""
+    """Lesson 07 section 4: n=6, m=2, 1/(1-S) = 3, 6 restarts, 5,000 steps, W stored every 20 steps."""
     run = tmslab.train(6, 2, model="relu_output", sparsity=2 / 3, importance=1.0, n_seeds=6, steps=5000,
                        history_every=20, seed=request.param, progress=False)
     return run, dynamics.snapshot_losses(run, n_samples=4096, seed=0).numpy()
 
 
 def test_07_training_ends_with_two_antipodal_pairs_filling_the_plane(dyn):
-    """Lesson 07 cell 22 / answer 4: sum_i D_i = m = 2 for every restart; the best restart has four
-    features at D_i = 1/2 and two at 0. (Not every restart: 1-2 of 6 per seed end in a higher-loss minimum
-    with D ~ (0.07, 0.07, 0.08, 0.5, 0.5, 0.77).)"""
+    """sum_i D_i = m = 2 for every restart; the best restart has four features at D_i = 1/2 and two at 0.
+    (Not every restart: 1-2 of 6 per seed end in a higher-loss minimum with D ~ (0.07, 0.07, 0.08, 0.5,
+    0.5, 0.77).)"""
     run, loss = dyn
     final = metrics.feature_dimensionality(run.W).numpy()
     assert np.all(np.abs(final.sum(axis=1) - 2) < 0.02), final.sum(axis=1)
@@ -110,26 +153,48 @@ def test_07_training_ends_with_two_antipodal_pairs_filling_the_plane(dyn):
     assert np.allclose(best, [0, 0, 0.5, 0.5, 0.5, 0.5], atol=0.02), best
 
 
-def test_07_dimensionality_jumps_come_with_faster_loss_drops(dyn):
-    """Lesson 07 cells 23-24. The lesson's statistic (drop larger than the median over ALL equally long
-    windows) can hardly fail: late in training every window's drop is tiny. Measured instead against the
-    windows within 1,000 steps before and after the jump: the loss falls faster during a jump than in the
-    median nearby window for >= 80% of the jumps (97% over seeds 101-606); above the nearby 90th percentile
-    for only 38%, and most jumps (72%) happen in the first 1,000 steps."""
+TRANSIENT = 1000
+
+
+def test_07_later_jumps_come_with_loss_drops_above_the_quiet_90th_percentile(dyn):
+    """The lesson's statistic: for every jump that starts after step 1,000, its loss drop against the 90th
+    percentile of the drops over quiet windows of the same length (after step 1,000, overlapping no jump of
+    that restart). Measured: 9/9 (seed 0), 4/4, 4/4, 5/7, 3/4 (seeds 101-404), 25/28 in all; 35-65% of
+    all jumps fall in the first 1,000 steps and are not tested."""
     run, loss = dyn
     steps = run.snapshot_steps.numpy()
-    dt = float(np.median(np.diff(steps)))
-    faster = total = 0
+    beat = late = 0
     for r in range(run.n_instances):
         D = dynamics.dimensionality_history(run, r).numpy()
-        for j in dynamics.detect_jumps(D, steps, min_change=0.1, tol=0.02, min_plateau=200):
-            length = max(j.end - j.start, 20)
-            w = max(1, int(round(length / dt)))
-            drops, starts = loss[:-w, r] - loss[w:, r], steps[:-w]
-            nearby = (((starts >= j.start - 1000) & (starts + length <= j.start))
-                      | ((starts >= j.end) & (starts <= j.end + 1000)))
+        jumps = dynamics.detect_jumps(D, steps, min_change=0.1, tol=0.02, min_plateau=200)
+        for j in jumps:
+            if j.start < TRANSIENT:
+                continue
             drop = dynamics.loss_drop(loss[:, r], steps, j.start, j.end)
-            faster += drop > np.median(drops[nearby])
-            total += 1
-    assert total >= 6, total
-    assert faster >= 0.8 * total, (faster, total)
+            length = max(j.end - j.start, 20)
+            quiet = dynamics.quiet_drop(loss[:, r], steps, length, jumps, after=TRANSIENT, q=90)
+            beat += drop > quiet
+            late += 1
+    assert late >= 3, late
+    assert beat >= 0.7 * late, (beat, late)
+
+
+@seeded
+def octahedron(request):
+    """Lesson 07, the paper's correlated dynamics example: n=6, m=3, two correlated sets of three, density
+    0.1, 4 restarts, W stored every 50 steps."""
+    g = tmslab.FeatureGroups.correlated(2, 3)
+    return g, tmslab.train(6, 3, model="relu_output", sparsity=0.9, importance=1.0, n_seeds=4,
+                           history_every=50, feature_groups=g, seed=request.param, progress=False)
+
+
+def test_07_two_correlated_sets_of_three_end_in_a_mixed_octahedron(octahedron):
+    """Measured: 4/4 restarts (seeds 0, 101, 202, 404), 3/4 (seed 303, whose exception has all D_i = 1/2
+    too but a higher loss, 0.00168 vs 0.00162); the best restart is always the octahedron."""
+    g, run = octahedron
+    octa = [nonuniform.is_cross_set_octahedron(run.W[r], g) for r in range(run.n_instances)]
+    assert sum(octa) >= 3, octa
+    assert octa[int(run.final_loss.argmin())], (octa, run.final_loss)
+    for r in range(run.n_instances):
+        D = dynamics.dimensionality_history(run, r).numpy()
+        assert np.allclose(D[-1], 0.5, atol=0.02), D[-1]
