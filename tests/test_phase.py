@@ -92,6 +92,31 @@ def test_train_phase_grid_agrees_with_theory_far_from_boundaries():
         res.at(1.0, 0.0)
 
 
+def test_exact_selection_keeps_the_lowest_exact_loss_restart():
+    g = phase.make_grid(3, [0.3, 3.0], [0.5, 0.02])
+    res = phase.train_phase_grid(g, n_seeds=3, steps=200, lr=5e-3, seed=0, progress=False)
+    assert res.exact_loss.shape == (2, 2, 3)
+    exact = phase.restart_expected_losses(res.run, g)
+    np.testing.assert_allclose(exact.reshape(2, 2, 3), res.exact_loss)
+    K = 3
+    for k in range(g.n_settings):
+        j = int(exact[k].argmin())
+        assert torch.equal(res.best.W[k], res.run.W[k * K + j])
+        one = phase.expected_loss(res.run.W[k * K + j][None], res.run.b[k * K + j][None], float(g.p[k]),
+                                  g.importance()[k], resolution=16)
+        assert one[0] == pytest.approx(exact[k, j])
+    gaps = res.candidate_gaps()
+    assert gaps.shape == (2, 2) and np.isfinite(gaps).all()
+    sampled = phase.train_phase_grid(g, n_seeds=3, steps=200, lr=5e-3, seed=0, progress=False,
+                                     select="sampled")
+    assert sampled.exact_loss is None
+    assert torch.equal(sampled.best.W, res.run.best().W)
+    with pytest.raises(ValueError, match="select"):
+        phase.train_phase_grid(g, n_seeds=1, steps=1, select="best")
+    with pytest.raises(ValueError, match="same train_phase_grid"):
+        phase.restart_expected_losses(res.run, phase.make_grid(2, [1.0], [0.5]))
+
+
 def test_mismatch_reasons_use_exact_losses():
     g = phase.make_grid(2, [0.1], [0.1778])
     res = phase.train_phase_grid(g, n_seeds=1, steps=10, seed=0, progress=False)

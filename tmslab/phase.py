@@ -267,7 +267,8 @@ class PhaseResult:
     """A trained phase grid.
 
     run: every restart (settings * K instances); best: lowest-loss restart per
-    setting. labels, theory, agrees, loss_sum, theory_loss: (P, R);
+    setting (by exact expected loss when exact_loss (P, R, K) is set, else by
+    ``Run.best()``). labels, theory, agrees, loss_sum, theory_loss: (P, R);
     restart_labels: (P, R, K). ``loss_sum`` = n * final_loss of the best
     restart, ``theory_loss`` = the lowest closed-form candidate loss.
     """
@@ -281,6 +282,7 @@ class PhaseResult:
     loss_sum: np.ndarray
     theory_loss: np.ndarray
     restart_labels: np.ndarray
+    exact_loss: np.ndarray | None = None
 
     @property
     def n_agree(self) -> int:
@@ -313,6 +315,26 @@ class PhaseResult:
         p = self.grid.reshape(self.grid.p)[..., None]
         return float(agreement(self.restart_labels, r, p, self.grid.n_features).mean())
 
+    def candidate_gaps(self, resolution: int = 16) -> np.ndarray:
+        """(P, R) relative gap of the kept restart to the best hand-built candidate, by exact loss.
+
+        gap = (L(best restart) - min over candidates L) / min over candidates L,
+        both by ``expected_loss`` at the same resolution (no sampling noise).
+        gap < 0: the trained model beats the theory's list; gap > 0: it is above
+        the theory's minimum (a worse optimum, or training not finished).
+        """
+        n = self.grid.n_features
+        imp = self.grid.importance()
+        gaps = np.zeros(self.grid.n_settings)
+        for k in range(self.grid.n_settings):
+            p = float(self.grid.p[k])
+            cands = candidate_solutions(p, n)
+            Ws = torch.stack([self.best.W[k]] + [w for w, _ in cands.values()])
+            bs = torch.stack([self.best.b[k]] + [b for _, b in cands.values()])
+            losses = expected_loss(Ws, bs, p, imp[k], resolution=resolution)
+            gaps[k] = (losses[0] - losses[1:].min()) / losses[1:].min()
+        return self.grid.reshape(gaps)
+
     def mismatches(self, tol: float = 0.01, resolution: int = 32) -> list[dict]:
         """Every disagreeing point: r, p, labels, and an exact loss comparison.
 
@@ -343,19 +365,54 @@ class PhaseResult:
         return out
 
 
+def restart_expected_losses(run: Run, grid: PhaseGrid, resolution: int = 16) -> np.ndarray:
+    """(settings, n_seeds) exact expected loss (sum over features) of every restart of a phase grid.
+
+    Each restart's (W, b) is scored by ``expected_loss`` at its grid point's
+    density and importances: quadrature, no sampling noise, so restarts whose
+    losses differ by far less than a sampled evaluation's error are still ranked
+    correctly. ``resolution`` points per active feature (error O(1/resolution^2),
+    the same for every restart of a setting, so it hardly moves their order).
+    """
+    if not isinstance(grid, PhaseGrid) or run.n_settings != grid.n_settings:
+        raise ValueError("run and grid must come from the same train_phase_grid call")
+    K = run.config.n_seeds
+    imp = grid.importance()
+    out = np.zeros((grid.n_settings, K))
+    for k in range(grid.n_settings):
+        sl = slice(k * K, (k + 1) * K)
+        out[k] = expected_loss(run.W[sl], run.b[sl], float(grid.p[k]), imp[k], resolution=resolution)
+    return out
+
+
 def train_phase_grid(grid: PhaseGrid, n_seeds: int = 10, steps: int = 10_000, lr: float = 1e-3,
-                     batch_size: int = 1024, seed: int = 0, **train_kwargs) -> PhaseResult:
+                     batch_size: int = 1024, seed: int = 0, select: str = "exact",
+                     **train_kwargs) -> PhaseResult:
     """Train n_seeds restarts of the ReLU output model (m = n - 1) at every grid point.
 
     Defaults are the notebook recipe (10k steps, lr 1e-3, batch 1024); the
-    lesson documents the shorter recipe it uses.
+    lesson documents the shorter recipe it uses. select: 'exact' keeps, at
+    every point, the restart with the lowest exact expected loss
+    (``restart_expected_losses``, no sampling noise); 'sampled' keeps
+    ``Run.best()``'s choice (lowest ``final_loss`` on fresh samples).
+    ``exact_loss`` of the result holds every restart's exact loss (P, R, K),
+    or None with 'sampled'.
     """
     if not isinstance(grid, PhaseGrid):
         raise ValueError(f"grid must be a PhaseGrid from make_grid, got {type(grid).__name__}")
+    if select not in ("exact", "sampled"):
+        raise ValueError(f"select must be 'exact' or 'sampled', got {select!r}")
     n = grid.n_features
     run = train(n, n - 1, model="relu_output", sparsity=grid.sparsity(), importance=grid.importance(),
                 n_seeds=n_seeds, steps=steps, lr=lr, batch_size=batch_size, seed=seed, **train_kwargs)
-    best = run.best()
+    exact = None
+    if select == "exact":
+        exact = restart_expected_losses(run, grid)
+        K = run.config.n_seeds
+        best = run.select(torch.as_tensor(exact.argmin(axis=1) + np.arange(grid.n_settings) * K))
+        exact = exact.reshape(grid.shape + (K,))
+    else:
+        best = run.best()
     labels = grid.reshape(classify(best.W))
     r2, p2 = grid.reshape(grid.r), grid.reshape(grid.p)
     losses = theory_losses(r2, p2, n)
@@ -365,7 +422,7 @@ def train_phase_grid(grid: PhaseGrid, n_seeds: int = 10, steps: int = 10_000, lr
     return PhaseResult(grid=grid, run=run, best=best, labels=labels,
                        theory=theory_labels(r2, p2, n), agrees=agreement(labels, r2, p2, n),
                        loss_sum=grid.reshape(n * best.final_loss.numpy().astype(np.float64)),
-                       theory_loss=theory_loss, restart_labels=restart)
+                       theory_loss=theory_loss, restart_labels=restart, exact_loss=exact)
 
 
 def plot_phase_comparison(result: PhaseResult, resolution: int = 200):
