@@ -124,6 +124,13 @@ def test_plots_return_figures(small_run):
         geometry.plot_feature_dimensionality(inv, D, np.ones((1, 2), bool))
     with pytest.raises(ValueError, match="same length"):
         geometry.plot_dimensions_per_feature(inv[:2], metrics.dimensions_per_feature(small_run.W))
+    D_star = metrics.dimensions_per_feature(small_run.W)
+    fig = geometry.plot_dimensions_per_feature(inv, torch.stack([D_star, D_star]), labels=["a", "b"],
+                                               compressed_sensing=True)
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend[:2] == ["a", "b"] and "ln" in legend[2]
+    with pytest.raises(ValueError, match="labels"):
+        geometry.plot_dimensions_per_feature(inv, torch.stack([D_star, D_star]), labels=["a"])
     fig = geometry.plot_polytope_gallery()
     assert len(fig.axes) == 5 and "3/8" in fig.axes[4].get_title()
     fig = geometry.plot_instance_geometry(small_run.W[1], title="t")
@@ -180,3 +187,29 @@ def test_check_kgon():
         a = 2 * np.pi * np.arange(k) / (k + 1)
         return metrics.feature_dimensionality(torch.tensor(np.stack([np.cos(a), np.sin(a)])))
     assert report(checks.check_kgon_dimensionality, open_polygon).startswith("❌")
+
+
+def test_polytope_clusters_count_only_named_polytopes():
+    bipyramid = geometry.tegum(geometry.polytope("triangle"), geometry.polytope("digon"))
+    assert geometry.polytope_clusters(bipyramid) == {"triangle": 3, "digon": 2}
+    assert geometry.polytope_clusters(geometry.polytope("tetrahedron")) == {"tetrahedron": 4}
+    # a 5-point uniform frame in 3-D (D_i = 3/5) is no named polytope, although it is a tight frame
+    frame = geometry.simplex(6)[:, :5]
+    assert geometry.polytope_clusters(frame) == {}
+    # a squashed triangle (size 3, rank 2, mean D_i off 2/3) is not counted either
+    squashed = torch.tensor([[1.0, -1.0, 0.0], [0.0, 0.05, 1.0]], dtype=torch.float64)
+    assert "triangle" not in geometry.polytope_clusters(squashed)
+    with pytest.raises(ValueError, match="tol"):
+        geometry.polytope_clusters(bipyramid, tol=-1)
+
+
+def test_compressed_sensing_dimensions():
+    p = np.array([1.0, 0.5, 0.1, 0.0])
+    got = geometry.compressed_sensing_dimensions(p)
+    np.testing.assert_allclose(got, [0.0, 0.5 * np.log(2), 0.1 * np.log(10), 0.0])
+    assert not np.signbit(got[0])
+    # m = k ln(n/k) with k = p n  <=>  m / n = p ln(1/p)
+    n, pk = 1000.0, 0.05
+    assert geometry.compressed_sensing_dimensions(pk) * n == pytest.approx(pk * n * np.log(n / (pk * n)))
+    with pytest.raises(ValueError, match="density"):
+        geometry.compressed_sensing_dimensions([1.5])

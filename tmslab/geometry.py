@@ -210,6 +210,37 @@ def count_components(components: list[Component]) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
+def polytope_clusters(W, cos_threshold: float = 0.2, tol: float = 0.03) -> dict[str, int]:
+    """Features of one W (m, n) that sit in a *named* polytope: name -> number of features.
+
+    A component of ``component_summary`` counts only when its size and rank
+    match a polytope of POLYTOPES (so "6 points in 6-D" never counts as a
+    triangle although some of its D_i may be near 2/3) and its mean D_i is
+    within tol of that polytope's d/k. Ordered as POLYTOPES.
+    """
+    tol = check_float("tol", tol, 0.0, 1.0)
+    counts: dict[str, int] = {}
+    for c in component_summary(W, cos_threshold):
+        if c.name in POLYTOPES and abs(c.mean_dimensionality - float(ideal_dimensionality(c.name))) < tol:
+            counts[c.name] = counts.get(c.name, 0) + c.size
+    return {name: counts[name] for name in POLYTOPES if name in counts}
+
+
+def compressed_sensing_dimensions(density) -> np.ndarray:
+    """p ln(1/p): the dimensions per feature D* at which m = k ln(n/k) with k = p n, elementwise.
+
+    Compressed sensing (the paper's appendix): recovering every k-sparse vector
+    of R^n from m linear measurements needs m = Omega(k log(n/k)). If a model
+    stores n features of density p, about k = p n are active at once, and
+    m = k ln(n/k) = p n ln(1/p) gives m / n = p ln(1/p). The bound holds up to an
+    unspecified constant; this is the scaling with constant 1. 0 at p = 1.
+    """
+    p = as_array("density", density, 0.0, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(p > 0, -p * np.log(np.where(p > 0, p, 1.0)), 0.0)
+    return out + 0.0
+
+
 def dimensionality_clusters(D, fractions=None, tol: float = 0.02) -> dict[Fraction, int]:
     """How many entries of D (any shape) lie within tol of each reference fraction (> 0 only)."""
     D = as_array("D", D, 0.0, np.inf).ravel()
@@ -220,17 +251,36 @@ def dimensionality_clusters(D, fractions=None, tol: float = 0.02) -> dict[Fracti
     return {f: c for f, c in counts.items() if c > 0}
 
 
-def plot_dimensions_per_feature(inv_density, D_star, ax=None, title: str = "Dimensions per feature $D^*$"):
-    """D* = m / ||W||_F^2 against 1/(1-S) on a log axis, with the sticky values 1 and 1/2."""
+def plot_dimensions_per_feature(inv_density, D_star, ax=None, title: str = "Dimensions per feature $D^*$",
+                                labels=None, compressed_sensing: bool = False):
+    """D* = m / ||W||_F^2 against 1/(1-S) on a log axis, with the sticky values 1 and 1/2.
+
+    D_star: (S,) one curve, or (R, S) one curve per run (``labels``: R legend
+    entries). compressed_sensing: also draw p ln(1/p) (``compressed_sensing_dimensions``,
+    p = 1/x), the D* at which m = k ln(n/k).
+    """
     x = as_array("inv_density", inv_density, 1.0, np.inf).ravel()
-    y = as_array("D_star", D_star, 0.0, np.inf).ravel()
-    if x.shape != y.shape:
-        raise ValueError(f"inv_density and D_star must have the same length, got {len(x)} and {len(y)}")
+    y = as_array("D_star", D_star, 0.0, np.inf)
+    y = y[None] if y.ndim == 1 else y
+    if y.ndim != 2 or y.shape[1] != len(x):
+        raise ValueError(f"inv_density and D_star must have the same length (D_star (S,) or (runs, S)), "
+                         f"got {len(x)} and shape {y.shape}")
+    if labels is not None and len(labels) != len(y):
+        raise ValueError(f"labels must have one entry per run ({len(y)}), got {len(labels)}")
     fig, ax = _fig_ax(ax, (5.0, 3.2))
     for level, label in ((1.0, "1: one dimension per feature"), (0.5, "1/2: antipodal pairs")):
         ax.axhline(level, color="0.6", ls=":", lw=1)
         ax.text(x.min(), level + 0.02, label, fontsize=8, color="0.35", va="bottom")
-    ax.plot(x, y, "o-", color="k", ms=4)
+    markers = "os^Dv"
+    for r, curve in enumerate(y):
+        ax.plot(x, curve, marker=markers[r % len(markers)], ls="-", color="k" if len(y) == 1 else f"C{r}",
+                ms=4, lw=1, label=None if labels is None else labels[r])
+    if compressed_sensing:
+        xf = np.logspace(np.log10(max(x.min(), 1.0)), np.log10(x.max()), 200)
+        ax.plot(xf, compressed_sensing_dimensions(1 / xf), ls="--", color="0.4", lw=1,
+                label=r"$p\,\ln(1/p)$: $m = k \ln(n/k)$")
+    if labels is not None or compressed_sensing:
+        ax.legend(fontsize=7, loc="upper right")
     ax.set(xscale="log", xlabel="1/(1-S)  (log scale)", ylabel=r"$D^* = m / \|W\|_F^2$", title=title,
            ylim=(0, 1.15))
     fig.tight_layout()
