@@ -198,3 +198,41 @@ def test_07_two_correlated_sets_of_three_end_in_a_mixed_octahedron(octahedron):
     for r in range(run.n_instances):
         D = dynamics.dimensionality_history(run, r).numpy()
         assert np.allclose(D[-1], 0.5, atol=0.02), D[-1]
+
+
+LEVELS = np.array([0.0, 0.5, 1.0])
+
+
+@seeded
+def fractions(request):
+    """Lesson 07, plateaus at polytope fractions: n=4, m=2, importance (1, 1, 1, 0.3), density 0.15,
+    K = 10, W stored every 50 steps."""
+    run = tmslab.train(4, 2, model="relu_output", sparsity=0.85, importance=[1.0, 1.0, 1.0, 0.3], n_seeds=K,
+                       history_every=50, seed=request.param, progress=False)
+    return run, dynamics.snapshot_losses(run, n_samples=8192, seed=0).numpy()
+
+
+def test_07_some_restarts_pause_at_a_digon_and_a_lone_feature(fractions):
+    """Some restarts hold D = (1/2, 1/2, 1, 0) for 500+ steps, then the lone feature (1 -> 1/2) and feature 3
+    (0 -> 1/2) jump together to two digons, with a loss drop above the quiet 90th percentile (measured: 5, 5,
+    4, 2 of 10 restarts for seeds 0, 101, 202, 303; every such jump's loss drop is 13 times the quiet 90th
+    percentile or more). Every restart ends with all D_i within 0.03 of 1/2."""
+    run, loss = fractions
+    steps = run.snapshot_steps.numpy()
+    with_plateau = 0
+    for r in range(run.n_instances):
+        D = dynamics.dimensionality_history(run, r).numpy()
+        assert np.allclose(D[-1], 0.5, atol=0.03), D[-1]
+        jumps = dynamics.detect_jumps(D, steps, min_change=0.2, tol=0.02, min_plateau=500)
+        at_levels = [j for j in jumps
+                     if min(abs(LEVELS - j.before)) < 0.03 and min(abs(LEVELS - j.after)) < 0.03]
+        if not at_levels:
+            continue
+        with_plateau += 1
+        assert any(j.feature == 3 and j.before < 0.03 for j in at_levels), at_levels
+        for j in at_levels:
+            drop = dynamics.loss_drop(loss[:, r], steps, j.start, j.end)
+            quiet = dynamics.quiet_drop(loss[:, r], steps, max(j.end - j.start, 50), jumps,
+                                        after=TRANSIENT, q=90)
+            assert drop > quiet, (r, j, drop, quiet)
+    assert with_plateau >= 2, with_plateau
