@@ -230,7 +230,7 @@ def test_loop_check_restores_adamw_and_the_sampler():
     real = torch.optim.AdamW
     report(check_train_model, _sampling_loop())
     report(check_train_model, _loop(zero_grad=False))
-    assert torch.optim.AdamW is real and sample_batch is ref.sample_batch
+    assert torch.optim.AdamW is real and sample_batch is ref.sample_batch and AdamW is real
 
 
 def test_loop_band_sits_between_the_optimum_and_the_usual_mistakes():
@@ -244,6 +244,166 @@ def test_loop_band_sits_between_the_optimum_and_the_usual_mistakes():
         finals.append(float(engine.evaluate_loss(W, b, S, I).max()))
     assert engine.LOOP_OPTIMUM < min(finals) and max(finals) < engine.LOOP_BAND, finals
     assert engine.LOOP_OPTIMUM == pytest.approx((0.81 + 0.729 + 0.6561) / 12 / 5)
+
+# ---------------------------------------------------------------- more learners' answers (review of issue 14)
+# Correct answers in other styles must pass; each plausible wrong one must be named.
+
+
+def _s_where(B, S):
+    u = torch.rand(_shape(B, S))
+    return torch.where(torch.rand(_shape(B, S)) < S, torch.zeros_like(u), u)
+
+
+def _s_loop(B, S):
+    out = torch.zeros(_shape(B, S))
+    for i in range(S.shape[0]):
+        for j in range(S.shape[1]):
+            out[:, i, j] = torch.rand(B) * (torch.rand(B) > S[i, j])
+    return out
+
+
+@pytest.mark.parametrize("right", [
+    _s_where, _s_loop,
+    lambda B, S: torch.bernoulli((1 - S).expand(_shape(B, S))) * torch.rand(_shape(B, S)),
+    lambda B, S: torch.rand(_shape(B, S)) * (torch.rand(_shape(B, S)) < 1 - S).float(),
+], ids=["where", "loop", "bernoulli", "less-than-density"])
+def test_sampler_check_accepts_other_styles(right):
+    message = report(check_sample_batch, right)
+    assert message.startswith("✅"), message
+
+
+def test_sampler_check_names_a_mask_shared_between_instances():
+    message = report(check_sample_batch,
+                     lambda B, S: torch.rand(_shape(B, S)) * (torch.rand(B, 1, S.shape[1]) >= S))
+    assert message.startswith("❌ Not yet") and "of instance 0 and feature" in message, message
+    assert "share no random numbers" in message, message
+
+
+def _f_bmm(x, W, b):
+    out = torch.bmm(torch.bmm(x.transpose(0, 1), W.transpose(1, 2)), W)       # (I, B, n)
+    return torch.relu(out.transpose(0, 1) + b)
+
+
+def _f_loop(x, W, b):
+    return torch.stack([torch.relu(x[:, i] @ W[i].T @ W[i] + b[i]) for i in range(W.shape[0])], dim=1)
+
+
+@pytest.mark.parametrize("right", [
+    _f_bmm, _f_loop,
+    lambda x, W, b: torch.relu((W[None] * (W[None] * x[:, :, None, :]).sum(-1)[..., None]).sum(-2) + b),
+    lambda x, W, b: torch.relu(torch.einsum("inj,bij->bin", W.transpose(1, 2) @ W, x) + b),
+], ids=["bmm", "loop", "broadcasting", "WtW"])
+def test_forward_check_accepts_other_styles(right):
+    message = report(check_batched_forward, right)
+    assert message.startswith("✅"), message
+
+
+@pytest.mark.parametrize("wrong, phrase", [
+    (lambda x, W, b: torch.relu(_lin(x + b, W)), "added the bias to the input"),
+    (lambda x, W, b: torch.relu(torch.einsum("imn,bim->bin", W, torch.einsum("imn,bjn->bim", W, x)) + b),
+     "sums over the instances"),
+    (lambda x, W, b: torch.relu(engine._reshaped_lin(x, W) + b), "x.reshape(I, B, n) is not x.transpose"),
+    (lambda x, W, b: torch.relu(torch.einsum("mn,bim->bin", W[0], torch.einsum("imn,bin->bim", W, x)) + b),
+     "wrong at sample"),
+], ids=["bias-on-input", "sum-over-instances", "reshape", "decoder-W0"])
+def test_forward_check_names_more_mistakes(wrong, phrase):
+    message = report(check_batched_forward, wrong)
+    assert message.startswith("❌ Not yet") and phrase in message, message
+
+
+@pytest.mark.parametrize("right", [
+    lambda xh, x, I: (I * (xh - x).pow(2)).mean(0).mean(-1),
+    lambda xh, x, I: (I[None] * (xh - x) ** 2).sum(dim=(0, 2)) / (x.shape[0] * x.shape[2]),
+    lambda xh, x, I: torch.einsum("in,bin->i", I, (x - xh) ** 2) / (x.shape[0] * x.shape[2]),
+    lambda xh, x, I: torch.stack([(I[i] * (x[:, i] - xh[:, i]) ** 2).mean() for i in range(x.shape[1])]),
+], ids=["two-means", "sum-divided", "einsum", "loop"])
+def test_loss_check_accepts_other_styles(right):
+    message = report(check_batched_loss, right)
+    assert message.startswith("✅"), message
+
+
+@pytest.mark.parametrize("wrong, phrase", [
+    (lambda xh, x, I: (I * (x - xh) ** 2).mean(dim=(0, 2)).sqrt(), "square root"),
+    (lambda xh, x, I: 0.5 * (I * (x - xh) ** 2).mean(dim=(0, 2)), "half"),
+    (lambda xh, x, I: I.mean(1) * ((x - xh) ** 2).mean(dim=(0, 2)), "wrong at instance"),
+], ids=["rmse", "half", "mean-importance"])
+def test_loss_check_names_more_mistakes(wrong, phrase):
+    message = report(check_batched_loss, wrong)
+    assert message.startswith("❌ Not yet") and phrase in message, message
+
+
+def _variant_loop(optimizer=None, order="normal", detach=True, item=True, instances="all", update="optim",
+                  lr_used=None, returns="W, b, losses"):
+    """A learner's loop with one thing changed; it uses this module's imported AdamW name by default."""
+    def train_model(W, b, sparsity, importance, steps, batch_size=1024, lr=1e-3):
+        W, b = torch.nn.Parameter(W.clone()), torch.nn.Parameter(b.clone())
+        make = getattr(torch.optim, optimizer) if optimizer else AdamW    # torch.optim.<name>, as typed
+        opt = make([W, b], lr=lr_used or lr) if update == "optim" else None
+        losses = []
+        for _ in range(steps):
+            x = sample_batch(batch_size, sparsity)
+            per_instance = ref.batched_loss(ref.batched_forward(x, W, b), x, importance)
+            loss = per_instance[0] if instances == "first" else per_instance.sum()
+            if update == "manual":
+                loss.backward()
+                with torch.no_grad():
+                    W -= lr * W.grad
+                    b -= lr * b.grad
+                    W.grad = b.grad = None
+            elif order == "zero-between":
+                loss.backward()
+                opt.zero_grad()
+                opt.step()
+            elif order == "no-backward":
+                opt.zero_grad()
+                opt.step()
+            elif order == "zero-last":
+                loss.backward()
+                opt.step()
+                opt.zero_grad()
+            else:
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+            losses.append(loss.item() if item else loss)
+        if returns == "losses, W, b":
+            return losses, W.detach(), b.detach()
+        return (W.detach(), b.detach(), losses) if detach else (W, b, losses)
+    return train_model
+
+
+AdamW = torch.optim.AdamW     # what `from torch.optim import AdamW` in a notebook binds
+
+
+def test_loop_check_accepts_other_styles():
+    for right in (_variant_loop(order="zero-last"), _variant_loop(optimizer="Adam")):
+        message = report(check_train_model, right)
+        assert message.startswith("✅"), message
+
+
+@pytest.mark.parametrize("wrong, phrase", [
+    (_variant_loop(detach=False), "the returned W still requires grad"),
+    (_variant_loop(item=False), "append loss.item()"),
+    (_variant_loop(order="zero-between"), "never found a gradient"),
+    (_variant_loop(order="no-backward"), "never found a gradient"),
+    (_variant_loop(optimizer="SGD"), "you used torch.optim.SGD"),
+    (_variant_loop(update="manual"), "saw no torch.optim optimiser"),
+    (_variant_loop(instances="first"), "instance 1 barely changed"),
+    (_variant_loop(lr_used=1e-3), "AdamW got lr=0.001, not the lr argument"),   # through the imported name
+    (_variant_loop(returns="losses, W, b"), "return (W, b, losses)"),
+], ids=["not-detached", "tensor-losses", "zero-grad-between", "no-backward", "sgd", "manual-gd",
+        "first-instance-only", "imported-adamw-lr", "order"])
+def test_loop_check_names_more_mistakes(wrong, phrase):
+    message = report(check_train_model, wrong)
+    assert message.startswith("❌ Not yet") and phrase in message, message
+    assert "went up" not in message or "zero_grad" in message, message
+
+
+def test_loop_check_restores_every_spied_optimiser_and_imported_name():
+    real = {name: getattr(torch.optim, name) for name in ("AdamW", "Adam", "SGD")}
+    report(check_train_model, _variant_loop(lr_used=1e-3))
+    assert all(getattr(torch.optim, name) is cls for name, cls in real.items())
+    assert AdamW is real["AdamW"]
 
 # ---------------------------------------------------------------- the learner's engine vs tmslab.train
 

@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from .. import models
-from .base import ExerciseError, _as_array, _kind, expects_function, passed
+from .base import ExerciseError, _as_array, _detach, _kind, expects_function, passed
 
 # ---------------------------------------------------------------- shared helpers
 
@@ -156,16 +156,19 @@ def check_sample_batch(sample_batch) -> str:
                 raise ExerciseError(
                     f"at {_where((i, j), _SAMPLER_AXES)} the active values have mean {mean:.3f} and "
                     f"{below:.3f} of them are below 0.25; U[0, 1] gives 0.5 and 0.25")
-    on = active.double()
-    for i in range(I):
-        cov = torch.cov(on[:, i, :].T)
-        off = cov - torch.diag(torch.diagonal(cov))
-        if float(off.abs().max()) > 0.03:
-            j, k = np.unravel_index(int(torch.argmax(off.abs())), tuple(off.shape))
-            raise ExerciseError(
-                f"in instance {i}, features {j} and {k} switch on together far more often than independent "
-                f"features would (covariance {float(cov[j, k]):.3f}, expected 0): draw a separate random "
-                "number for every sample, instance and feature, torch.rand((batch_size,) + sparsity.shape)")
+    on = active.double().reshape(B, I * n)              # column i * n + j: instance i, feature j
+    cov = torch.cov(on.T)
+    off = cov - torch.diag(torch.diagonal(cov))
+    if float(off.abs().max()) > 0.03:
+        a, c = np.unravel_index(int(torch.argmax(off.abs())), tuple(off.shape))
+        (i, j), (k, f) = divmod(int(a), n), divmod(int(c), n)
+        pair = (f"in instance {i}, features {j} and {f}" if i == k else
+                f"feature {j} of instance {i} and feature {f} of instance {k}")
+        raise ExerciseError(
+            f"{pair} switch on together far more often than independent ones would (covariance "
+            f"{float(cov[a, c]):.3f}, expected 0): draw a separate random number for every sample, instance "
+            "and feature, torch.rand((batch_size,) + sparsity.shape)"
+            + ("" if i == k else " (instances are independent models: they share no random numbers)"))
     again = _tensor(again, "sample_batch's second result")
     if again.shape == x.shape and bool(torch.equal(again, x)):
         raise ExerciseError("two calls returned the same batch: draw new random numbers on every call "
@@ -193,6 +196,13 @@ def reference_batched_forward(x: torch.Tensor, W: torch.Tensor, b: torch.Tensor)
     return models.forward("relu_output", x, W, b)
 
 
+def _reshaped_lin(x, W):
+    """W^T W x computed with x.reshape(I, B, n) (and back) where x.transpose(0, 1) was meant."""
+    B, I, n = x.shape
+    out = torch.bmm(torch.bmm(x.reshape(I, B, n), W.transpose(1, 2)), W)      # (I, B, n)
+    return out.reshape(B, I, n)
+
+
 def _batched_forward_mistake(got: torch.Tensor, x, W, b) -> str | None:
     h = torch.einsum("imn,bin->bim", W, x)
     lin = torch.einsum("imn,bim->bin", W, h)
@@ -210,6 +220,15 @@ def _batched_forward_mistake(got: torch.Tensor, x, W, b) -> str | None:
          torch.relu(lin0 + b)),
         ("every instance used instance 0's weights W[0] and bias b[0]: instance i has its own W[i], b[i]",
          torch.relu(lin0 + b[0])),
+        ("you added the bias to the input, ReLU(W^T W (x + b)); it is added after the product: "
+         "ReLU(W^T W x + b)",
+         torch.relu(torch.einsum("imn,bim->bin", W, torch.einsum("imn,bin->bim", W, x + b)))),
+        ("your hidden layer sums over the instances (an einsum like 'imn,bjn->bim'): instance i's "
+         "h = W[i] x[:, i] uses its own inputs only, 'imn,bin->bim'",
+         torch.relu(torch.einsum("imn,bim->bin", W, torch.einsum("imn,bjn->bim", W, x)) + b)),
+        ("x.reshape(I, B, n) is not x.transpose(0, 1): reshape keeps the memory order and mixes samples and "
+         "instances; move the instance axis to the front with x.transpose(0, 1) (or use einsum)",
+         torch.relu(_reshaped_lin(x, W) + b)),
     ]
     for message, candidate in candidates:
         if got.shape == candidate.shape and torch.allclose(got.double(), candidate.double(),
@@ -290,6 +309,8 @@ def _batched_loss_mistake(got: torch.Tensor, x_hat, x, importance) -> str | None
         ("you used |x_i - x'_i| instead of the square", (importance * err.abs()).mean(dim=(0, 2))),
         ("you used instance 0's importances for every instance: importance[i] weights instance i",
          (importance[0] * err**2).mean(dim=(0, 2))),
+        ("you took the square root (an RMSE): the loss is the mean of I_i (x_i - x'_i)^2 itself", ref.sqrt()),
+        ("your loss is half the expected one (a factor 1/2 that the paper's loss does not have)", ref / 2),
     ]
     for message, candidate in candidates:
         if torch.allclose(got.double(), candidate.double(), rtol=1e-4, atol=1e-8):
@@ -369,18 +390,22 @@ def evaluate_loss(W, b, sparsity, importance, n_samples: int = LOOP_EVAL_SAMPLES
 
 
 class _Spy:
-    """Records what the learner's loop did: optimisers made, their lr, zero_grad / step calls, batches."""
+    """Records what the learner's loop did: optimisers made, their lr, zero_grad / step calls, batches.
+
+    ``empty_steps`` counts optimizer.step() calls that found no gradient on any parameter (backward
+    missing, or zero_grad called between backward and step).
+    """
 
     def __init__(self):
-        self.optimizers, self.zero_grads, self.steps, self.batches = [], 0, 0, None
+        self.optimizers, self.zero_grads, self.steps, self.empty_steps, self.batches = [], 0, 0, 0, None
 
 
-@contextmanager
-def _spying(train_model, spy: _Spy):
-    """Count AdamW's zero_grad / step calls and the learner's sample_batch calls during the call."""
-    real = torch.optim.AdamW
+#: the optimisers the spy watches (torch.optim attribute names)
+_SPIED_OPTIMIZERS = ("AdamW", "Adam", "SGD")
 
-    class SpyAdamW(real):
+
+def _spy_class(real, spy: _Spy):
+    class Spied(real):
         def __init__(self, params, *args, **kwargs):
             super().__init__(params, *args, **kwargs)
             spy.optimizers.append(self)
@@ -391,11 +416,29 @@ def _spying(train_model, spy: _Spy):
 
         def step(self, *args, **kwargs):
             spy.steps += 1
+            if all(p.grad is None or not bool(p.grad.any()) for group in self.param_groups
+                   for p in group["params"]):
+                spy.empty_steps += 1
             return super().step(*args, **kwargs)
 
+    Spied.__name__ = Spied.__qualname__ = real.__name__
+    return Spied
+
+
+@contextmanager
+def _spying(train_model, spy: _Spy):
+    """Count the optimisers' zero_grad / step calls and the learner's sample_batch calls during the call."""
+    real = {name: getattr(torch.optim, name) for name in _SPIED_OPTIMIZERS}
     namespace = getattr(inspect.unwrap(train_model), "__globals__", {})
     sampler = namespace.get("sample_batch")
-    torch.optim.AdamW = SpyAdamW
+    spied = {name: _spy_class(cls, spy) for name, cls in real.items()}
+    for name in real:
+        setattr(torch.optim, name, spied[name])
+    # names the learner imported directly (from torch.optim import AdamW) point at the real classes
+    imported = {key: value for key, value in namespace.items()
+                if any(value is cls for cls in real.values())}
+    for key, value in imported.items():
+        namespace[key] = spied[value.__name__]
     if callable(sampler):
         spy.batches = 0
 
@@ -407,7 +450,9 @@ def _spying(train_model, spy: _Spy):
     try:
         yield
     finally:
-        torch.optim.AdamW = real
+        for name, cls in real.items():
+            setattr(torch.optim, name, cls)
+        namespace.update(imported)
         if callable(sampler):
             namespace["sample_batch"] = sampler
 
@@ -420,14 +465,44 @@ def _batches_hint(spy: _Spy, steps: int) -> str | None:
     return None
 
 
+_NO_GRADIENT = ("optimizer.step() never found a gradient: call loss.backward() after optimizer.zero_grad() "
+                "and before optimizer.step() (zero_grad() between backward() and step() wipes the gradients)")
+
+
 def _loop_hints(spy: _Spy, lr: float, steps: int) -> list[str]:
     hints = [hint] if (hint := _batches_hint(spy, steps)) else []
+    if spy.steps and spy.empty_steps == spy.steps:
+        hints.append(_NO_GRADIENT)
     if spy.optimizers and spy.steps and not spy.zero_grads:
         hints.append("you never call optimizer.zero_grad(): gradients pile up from step to step")
+    kinds = sorted({type(opt).__name__ for opt in spy.optimizers})
+    if not spy.optimizers:
+        hints.append("the check saw no torch.optim optimiser: the recipe is torch.optim.AdamW([W, b], lr=lr), "
+                     "one optimizer.step() per step")
+    elif "SGD" in kinds:
+        hints.append("you used torch.optim.SGD: the recipe is torch.optim.AdamW([W, b], lr=lr); plain SGD at "
+                     "this learning rate is far too slow")
     lrs = {group["lr"] for opt in spy.optimizers for group in opt.param_groups}
     if lrs and lrs != {lr}:
-        hints.append(f"AdamW got lr={sorted(lrs)[0]:g}, not the lr argument ({lr:g})")
+        hints.append(f"{'/'.join(kinds)} got lr={sorted(lrs)[0]:g}, not the lr argument ({lr:g})")
     return hints
+
+
+def _requires_grad_message(raw) -> str | None:
+    """A message when the learner's own result (before detaching) still carries autograd state."""
+    if not isinstance(raw, (tuple, list)) or len(raw) != 3:
+        return None
+    W, b, losses = raw
+    for name, value in (("W", W), ("b", b)):
+        if isinstance(value, torch.Tensor) and value.requires_grad:
+            return (f"the returned {name} still requires grad (a Parameter or a tensor in the autograd "
+                    f"graph): return {name}.detach(), as the task asks; later cells turn it into numbers "
+                    "(numpy, plots), and that fails on a tensor that requires grad")
+    if isinstance(losses, (list, tuple)) and any(isinstance(v, torch.Tensor) and v.requires_grad
+                                                 for v in losses):
+        return ("losses holds the loss tensors themselves (losses.append(loss)): append loss.item(), a plain "
+                "number; a tensor keeps its whole graph alive and np.mean(losses) then fails")
+    return None
 
 
 @expects_function("train_model")
@@ -445,20 +520,24 @@ def check_train_model(train_model) -> str:
     W0, b0, sparsity, importance = _loop_problem()
     steps, lr = p["steps"], p["lr"]
     spy = _Spy()
+    raw_train_model = inspect.unwrap(train_model)      # the learner's own function: its result undetached
     try:
         with _seeded(0), _spying(train_model, spy):
-            result = train_model(W0.clone(), b0.clone(), sparsity.clone(), importance.clone(), steps,
-                                 batch_size=p["batch_size"], lr=lr)
+            raw = raw_train_model(W0.clone(), b0.clone(), sparsity.clone(), importance.clone(), steps,
+                                  batch_size=p["batch_size"], lr=lr)
     except TypeError as err:
         if "unexpected keyword" in str(err) or "positional argument" in str(err):
             raise ExerciseError(f"train_model must accept (W, b, sparsity, importance, steps, batch_size=1024, "
                                 f"lr=1e-3); calling it that way raised: {err}") from None
         raise
+    result = _detach(raw)
     if not isinstance(result, (tuple, list)) or len(result) != 3:
         raise ExerciseError(f"train_model should return three things, (W, b, losses); you returned "
                             f"{_kind(result)}" + (f" of length {len(result)}" if isinstance(result, (tuple, list))
                                                   else ""))
     W, b, losses = result
+    if isinstance(W, (list, tuple)) and isinstance(b, torch.Tensor):
+        raise ExerciseError("train_model returned (losses, W, b) or another order: return (W, b, losses)")
     W, b = _tensor(W, "the returned W"), _tensor(b, "the returned b")
     if W.shape != W0.shape:
         raise ExerciseError(f"the returned W has shape {tuple(W.shape)}, expected {tuple(W0.shape)} "
@@ -469,6 +548,7 @@ def check_train_model(train_model) -> str:
         raise ExerciseError("the trained W or b contains NaN or infinity: check the loss and the learning rate")
     if torch.allclose(W.float(), W0, atol=1e-7):
         why = ("you never called optimizer.step()" if spy.optimizers and not spy.steps else
+               _NO_GRADIENT if spy.steps and spy.empty_steps == spy.steps else
                "pass W to the optimiser (e.g. W = torch.nn.Parameter(W.clone()); "
                "torch.optim.AdamW([W, b], lr=lr)), call loss.backward() and optimizer.step() every step, "
                "and return the trained W")
@@ -491,7 +571,12 @@ def check_train_model(train_model) -> str:
     tenth = max(steps // 10, 1)
     if float(final[worst]) > LOOP_BAND:
         hints = _loop_hints(spy, lr, steps)
-        if float(final[worst]) >= float(initial[worst]):
+        trained = (final < 0.5 * initial).tolist()
+        stuck = [k for k in range(len(final)) if abs(float(final[k] - initial[k])) < 0.05 * float(initial[k])]
+        if stuck and any(trained):
+            hints.append(f"instance {stuck[0]} barely changed while the others trained: the loss you call "
+                         "backward() on must include every instance, batched_loss(...).sum()")
+        elif float(final[worst]) > 1.05 * float(initial[worst]):
             hints.append("the loss went up, not down: minimise the loss (loss.backward(), then step)")
         why = ("; ".join(hints) if hints else
                "check that every step draws a batch, runs the model, computes the summed loss, "
@@ -506,6 +591,8 @@ def check_train_model(train_model) -> str:
                             "record the loss of every step, in order")
     if hint := _batches_hint(spy, steps):
         raise ExerciseError(hint)
+    if message := _requires_grad_message(raw):
+        raise ExerciseError(message)
     return passed(f"your loop trains both instances to losses {', '.join(f'{float(v):.5f}' for v in final)} "
                   f"(optimum {LOOP_OPTIMUM:.5f}, two dedicated dimensions) in {steps} steps")
 
