@@ -127,6 +127,14 @@ def test_primary_and_secondary_features():
     assert primary == [0, 1] and secondary == [3, 2]
 
 
+def test_primary_is_most_important():
+    W = torch.tensor([[1.0, 0.0, 0.0, 0.5], [0.0, 0.4, -1.0, 0.0], [0.0, 0.0, 1.0, 0.0], [0.0] * 4])
+    assert neurons.primary_is_most_important(W) == [True, False]     # neuron 1: primary 2, but 1 is carried
+    assert neurons.primary_is_most_important(torch.eye(3)) == []
+    with pytest.raises(ValueError):
+        neurons.primary_is_most_important(torch.zeros(2, 3, 4))
+
+
 def test_sign_counts_detect_the_abs_circuit():
     W1 = torch.tensor([[1.0, 0.0], [-1.2, 0.0], [0.0, 0.9], [0.0, 0.8], [0.5, 0.5]])
     counts = neurons.sign_counts(W1)

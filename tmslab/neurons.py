@@ -138,6 +138,27 @@ def primary_and_secondary(W, threshold: float = 0.3, inputs: str = "signed",
     return primary, secondary
 
 
+def primary_is_most_important(W, threshold: float = 0.3, inputs: str = "signed",
+                              rescale: bool = True) -> list[bool]:
+    """Per polysemantic neuron of W (m, n), in neuron order: is its primary feature its most important one?
+
+    The primary feature is argmax_i |W_{k,i}| (as in ``primary_and_secondary``);
+    features are importance ranks (0 = most important), so the answer is True
+    when the primary's index is below every other carried feature's index.
+    """
+    W = as_weights("W", W)
+    if W.dim() != 2:
+        raise ValueError(f"W must be a single (m, n) matrix, got shape {tuple(W.shape)}")
+    mask = neuron_feature_mask(W, threshold, inputs, rescale)
+    out = []
+    for k in range(W.shape[0]):
+        carried = torch.nonzero(mask[k]).ravel()
+        if len(carried) < 2:
+            continue
+        out.append(int(W[k].abs().argmax()) == int(carried.min()))
+    return out
+
+
 def sign_counts(W1, threshold: float = 0.3) -> torch.Tensor:
     """(n, 2) ints: for every feature, how many *monosemantic* neurons carry it with a
     positive and with a negative input weight (signed inputs, rows rescaled).

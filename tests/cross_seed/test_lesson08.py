@@ -11,8 +11,6 @@ from seeding import seeded
 import tmslab
 from tmslab import adversarial, basis, metrics, neurons
 
-from seeding import seeded
-
 pytestmark = pytest.mark.slow
 
 
@@ -21,17 +19,22 @@ HIDDEN_DENSITIES = np.array([1.0, 0.3, 0.15, 0.06, 0.03])
 
 @seeded
 def hidden(request):
-    """Lesson 08 cell 3: ReLU hidden layer, n=10, m=5, I_i = 0.75^i, 5 densities, best of 8, 10k steps."""
-    return tmslab.train(10, 5, model="relu_hidden", sparsity=1 - HIDDEN_DENSITIES, importance=0.75, n_seeds=8,
-                        seed=request.param, progress=False).best()
+    """Lesson 08 cell 3: ReLU hidden layer, n=10, m=5, I_i = 0.75^i, 5 densities, best of 10, 10k steps."""
+    return tmslab.train(10, 5, model="relu_hidden", sparsity=1 - HIDDEN_DENSITIES, importance=0.75,
+                        n_seeds=10, seed=request.param, progress=False).best()
 
 
 def test_08_neurons_go_from_monosemantic_to_polysemantic_as_features_get_sparser(hidden):
+    """Lesson 08 cells 3-4: monosemantic neurons never increase with sparsity (5 dense, 0 at 0.06 and 0.03),
+    represented features never decrease; the paper's regimes hold at 1-S = 1 (5 mono, 5 features), 0.3
+    (3 mono, 6 features) and 0.06 (all 5 polysemantic, 8 features)."""
     s = [neurons.neuron_summary(W, threshold=0.3) for W in hidden.W]
     mono, rep = [x["monosemantic"] for x in s], [x["represented"] for x in s]
     assert mono[0] == 5 and mono[-1] == 0 and s[-1]["polysemantic"] == 5, mono
     assert all(b <= a for a, b in zip(mono, mono[1:])), mono
     assert all(b >= a for a, b in zip(rep, rep[1:])) and rep[-1] > 5, rep
+    assert (mono[0], rep[0]) == (5, 5) and (mono[1], rep[1]) == (3, 6), (mono, rep)
+    assert (mono[3], s[3]["polysemantic"], rep[3]) == (0, 5, 8), (mono, rep)
 
 
 def test_08_three_in_two_code_at_density_0_3(hidden):
@@ -60,56 +63,68 @@ def test_08_rotating_the_hidden_space_changes_the_relu_hidden_model(hidden):
 
 @seeded
 def abs3(request):
-    """Lesson 08 cell 13: |x| model, n=3, m=6, dense, 8 restarts, 10k steps."""
-    return tmslab.train(3, 6, model="abs", sparsity=0.0, importance=1.0, n_seeds=8, seed=request.param,
+    """Lesson 08 cell 17: |x| model, n=3, m=6, dense, 10 restarts, 10k steps."""
+    return tmslab.train(3, 6, model="abs", sparsity=0.0, importance=1.0, n_seeds=10, seed=request.param,
                         progress=False)
 
 
 def test_08_absolute_value_circuit_uses_a_plus_minus_neuron_pair_per_feature(abs3):
+    """The lowest-loss restart is the exact circuit; most restarts find it (lesson: 7/10, reference 8/10)."""
     ok = np.array([bool((neurons.sign_counts(W, threshold=0.3) >= 1).all()) and float(loss) < 1e-4
                    for W, loss in zip(abs3.W, abs3.final_loss)])
     assert ok.sum() >= 6 and ok[int(abs3.final_loss.argmin())], (ok, abs3.final_loss)
 
 
 ABS_DENSITIES = np.array([1.0, 0.1, 0.03, 0.01, 0.003])
+ABS_IMPORTANCE = 0.8 ** (40 / 12)      # the paper's importance at feature m = 40, reached at feature 12
+PAPER_ABS_MONO = np.array([40, 35, 28, 1, 0]) / 40      # the paper's n=100, m=40 figure (reference run)
 
 
 @seeded
 def abs_sweep(request):
-    """Lesson 08 cell 15: |x| model, n=32, m=12, I_i = 0.8^i, one model per density, 6,000 steps."""
-    return tmslab.train(32, 12, model="abs", sparsity=1 - ABS_DENSITIES, importance=0.8, steps=6000,
-                        seed=request.param, progress=False)
-
-
-def test_08_abs_neurons_pick_up_unimportant_secondary_features_as_sparsity_grows(abs_sweep):
-    """Lesson 08 cells 15-17: monosemantic neurons never increase with sparsity, at the sparsest density
-    every neuron is polysemantic, with an important primary feature and much less important secondary ones
-    (median importance rank); asymmetric neurons with an inhibitor partner exist."""
-    s = [neurons.neuron_summary(W, threshold=0.3, inputs="signed", rescale=True) for W in abs_sweep.W]
-    mono = [x["monosemantic"] for x in s]
-    assert all(b <= a for a, b in zip(mono, mono[1:])) and mono[-1] == 0, mono
-    prim, sec = neurons.primary_and_secondary(abs_sweep.W[-1])
-    assert np.median(prim) + 2 <= np.median(sec), (prim, sec)
-    motifs = 0
-    for W1, W2 in zip(abs_sweep.W, abs_sweep.W2):
-        for m in neurons.asymmetric_neurons(W1, W2, min_ratio=2.0, min_weak=0.15):
-            sign = float(np.sign(m["in_strong"]))
-            motifs += bool(neurons.find_inhibitors(W1, W2, m["strong"], m["weak"], sign=sign))
-    assert motifs >= 1
-
-
-@seeded
-def abs_dense(request):
-    """Lesson 08 cell 15's dense point with best of 4 restarts: restart 0 is the lesson's single model,
-    which on seed 101 keeps 2 polysemantic neurons (all monosemantic on 5 of seeds 101-606); the best of 4
-    is all monosemantic on 6 of 6."""
-    return tmslab.train(32, 12, model="abs", sparsity=[0.0], importance=0.8, steps=6000, n_seeds=4,
+    """Lesson 08 cell 19: |x| model, n=32, m=12, I_i = 0.475^i, 5 densities, best of 4, 10k steps."""
+    return tmslab.train(32, 12, model="abs", sparsity=1 - ABS_DENSITIES, importance=ABS_IMPORTANCE, n_seeds=4,
                         seed=request.param, progress=False).best()
 
 
-def test_08_dense_abs_model_is_all_monosemantic(abs_dense):
-    s = neurons.neuron_summary(abs_dense.W[0], threshold=0.3, inputs="signed", rescale=True)
-    assert s["monosemantic"] == 12, s
+def test_08_abs_neurons_go_polysemantic_with_sparsity_more_gradually_than_the_paper(abs_sweep):
+    """Lesson 08 cells 19-21: dense, all 12 neurons monosemantic (10 allowed: on some seeds the lowest-loss
+    restart has one opposite pair that reads two features); at 0.1 most (>= 9 of 12, paper 35/40); at 0.03
+    fewer than the paper's 28/40 and at 0.01 more than its 1/40; at 0.003 at most 2 of 12; the mean number of
+    features per neuron grows about two- to threefold from dense to the sparsest density (not at every step:
+    on seed 101 it is 2.0 at 0.03 and 1.75 at 0.01)."""
+    s = [neurons.neuron_summary(W, threshold=0.3, inputs="signed", rescale=True) for W in abs_sweep.W]
+    mono = np.array([x["monosemantic"] for x in s])
+    mean = [x["mean_features_per_neuron"] for x in s]
+    assert mono[0] >= 10 and mono[1] >= 9 and mono[-1] <= 2, mono
+    assert mono[2] / 12 < PAPER_ABS_MONO[2] and mono[3] / 12 > PAPER_ABS_MONO[3], mono
+    assert mean[-1] >= 1.8 * mean[0] and mean[0] <= mean[1] < mean[-1], mean
+
+
+def test_08_abs_polysemantic_neurons_have_on_average_a_more_important_primary_feature(abs_sweep):
+    """Lesson 08 cells 19 and 21: pooled over 1-S <= 0.03, the primary features of polysemantic neurons are on
+    average more important (lower mean rank) than their secondary features; only on average: in many neurons
+    a less important feature carries the largest weight (seed 303: the primary is the most important carried
+    feature in 12 of 31 neurons, and the median ranks tie at 2)."""
+    pooled = [neurons.primary_and_secondary(W) for W in abs_sweep.W[2:]]
+    prim, sec = sum((p for p, _ in pooled), []), sum((q for _, q in pooled), [])
+    assert np.mean(prim) < np.mean(sec), (prim, sec)
+    top_first = sum((neurons.primary_is_most_important(W) for W in abs_sweep.W[2:]), [])
+    assert 0 < sum(top_first) < len(top_first), top_first
+
+
+def test_08_asymmetric_motif_with_inhibitor_partner_exists(abs_sweep):
+    """Lesson 08 cells 23-24: neurons in the paper's sign pattern (opposite input signs, positive outputs)
+    with an inhibitor partner exist, at least two with asymmetry > 2. Measured: 5, 5 and 2 such neurons on
+    seeds 101/202/303, largest asymmetry 9.1, 5.7 and 2.7 (seed 0: 8, up to 94); the paper's example: 16."""
+    asym = []
+    for W1, W2 in zip(abs_sweep.W, abs_sweep.W2):
+        for m in neurons.asymmetric_neurons(W1, W2, min_ratio=2.0, min_weak=0.15):
+            paper_signs = m["in_strong"] * m["in_weak"] < 0 and m["out_strong"] > 0 and m["out_weak"] > 0
+            sign = float(np.sign(m["in_strong"]))
+            if paper_signs and neurons.find_inhibitors(W1, W2, m["strong"], m["weak"], sign=sign):
+                asym.append(m["asymmetry"])
+    assert sum(a > 2 for a in asym) >= 2, asym
 
 
 INV_DENSITY_ADV = np.array([1.0, 1.5, 2.5, 4.0, 6.5, 10.0, 16.0])
@@ -117,20 +132,22 @@ INV_DENSITY_ADV = np.array([1.0, 1.5, 2.5, 4.0, 6.5, 10.0, 16.0])
 
 @seeded
 def vulnerability(request):
-    """Lesson 08 cells 19-20: n=20, m=5, I = 1, 7 densities, 6,000 steps; both attack reductions."""
+    """Lesson 08 cells 25-26: n=20, m=5, I = 1, 7 densities, one model each, 10k steps; both reductions."""
     run = tmslab.train(20, 5, model="relu_output", sparsity=1 - 1 / INV_DENSITY_ADV, importance=1.0,
-                       steps=6000, seed=request.param, progress=False)
+                       seed=request.param, progress=False)
     return {reduce: adversarial.relative_vulnerability(run, n_samples=4096, fraction=0.1, seed=request.param,
                                                        reduce=reduce)
             for reduce in adversarial.REDUCTIONS}
 
 
 def test_08_adversarial_vulnerability_tracks_features_per_dimension(vulnerability):
-    """Lesson 08 cell 21: per input, vulnerability rises by more than 3x and its rank correlation with
-    ||W||_F^2 / m is >= 0.9; one universal attack flattens (a far smaller increase, rho < 0.9)."""
+    """Lesson 08 cell 27: per input, vulnerability rises by more than 3x and its rank correlation with
+    ||W||_F^2 / m is >= 0.9; one universal attack flattens (about 2.5x: between 2 and 3.2, less than half the
+    per-input rise, rho < 0.9)."""
     per, univ = vulnerability["per_example"], vulnerability["universal"]
     fpd = per["features_per_dimension"]
     rise = per["relative"].max() / per["relative"][0]
     assert rise > 3 and adversarial.spearman(per["relative"], fpd) >= 0.9, (per["relative"], fpd)
-    assert univ["relative"].max() / univ["relative"][0] < rise / 2, (univ["relative"], per["relative"])
+    univ_rise = univ["relative"].max() / univ["relative"][0]
+    assert 2 < univ_rise < 3.2 and univ_rise < rise / 2, (univ["relative"], per["relative"])
     assert adversarial.spearman(univ["relative"], fpd) < 0.9, univ["relative"]
