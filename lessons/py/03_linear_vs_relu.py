@@ -160,8 +160,10 @@ weighted_loss = adopt(check_weighted_loss, weighted_loss, solutions.lesson03.wei
 # ### Predict, then run
 #
 # Before training, make a prediction. At density $1 - S = 0.01$ a sample has on average $20 \times 0.01 = 0.2$
-# active features, so two features are almost never active together and sharing a direction would rarely
-# cost anything. How many of the 20 features will the **linear** model represent there ($\|W_i\| > 0.5$)?
+# active features, so two features are almost never active together. If features $i$ and $j$ share a
+# direction and only $x_i$ is active, what does the **linear** readout $x'_j = W_j \cdot W_i \, x_i + b_j$
+# give for the inactive feature $j$, and what would a ReLU do with a negative value there (section 2)?
+# How many of the 20 features will the linear model represent at $1 - S = 0.01$ ($\|W_i\| > 0.5$)?
 # Set `my_prediction` to a number from 0 to 20 and run the cells below; the cell after the training compares
 # it with the model (a wrong guess does not stop anything; it is the interesting case).
 
@@ -432,7 +434,8 @@ batched_loss = adopt(check_batched_loss, batched_loss, solutions.lesson03.batche
 # `sparsity` and `importance` are `(I, n)`. Every step: draw a fresh batch with `sample_batch`, run
 # `batched_forward`, sum `batched_loss` over the instances, and take one `torch.optim.AdamW` step with
 # learning rate `lr` (its default weight decay, 0.01, is the recipe's). Return the trained `W` and `b`
-# (detached) and a list `losses` with the loss of every step (`loss.item()`). The check trains a small
+# detached from autograd (`W.detach()`) and a list `losses` with the loss of every step as a plain number
+# (`loss.item()`). The check trains a small
 # dense problem with a known optimum (5 features in 2 dimensions: the top two get dedicated dimensions) for
 # 300 steps and judges the `W` and `b` you return on fresh data.
 
@@ -492,10 +495,12 @@ print(f"plain PyTorch loop: {seconds_loop:.2f} s; tmslab.train: {seconds_tmslab:
       f"x {steps} steps, plus its evaluation) -> tmslab is about {seconds_loop / seconds_tmslab:.0f}x faster here")
 
 # %% [markdown]
-# **Why the rest of the course uses `tmslab.train`.** On the 2-core machine this course was written on, the
-# plain loop took about 2.5 s and `tmslab.train` about 0.2 s including its evaluation: about 12 times
-# faster (three runs outside the notebook, on a machine shared with other work: a rough figure, and the
-# cell above gives yours). The `train_model` loop runs about a dozen small
+# **Why the rest of the course uses `tmslab.train`.** How much faster it is depends on the machine and on
+# what else runs on it, so take the figures here as rough: on the 2-core machine this course was written on,
+# the plain loop took about 2.5 s and `tmslab.train` about 0.2 s including its evaluation, about 12 times
+# faster (three runs outside the notebook). The stored output above comes from a run while that machine was
+# busy with other work and can show a different ratio; the cell measures yours. The `train_model` loop runs
+# about a dozen small
 # PyTorch operations per step; for a $2 \times 5$ matrix the arithmetic is tiny and each operation's Python
 # and dispatch overhead dominates, and autograd records and replays every one. `tmslab.kernels` compiles
 # the whole step (sampling, forward pass, hand-derived backward pass, AdamW) into one loop per instance,

@@ -181,10 +181,12 @@ build_restart_panel(intro)
 # slider (one restart, 6,000 steps, a snapshot every 300 steps) and replays its training with the
 # **training step** slider or the ▶ button. It starts at $S = 0.8$. Things to try:
 #
-# * press ▶ and watch two antipodal pairs form, then step through the seeds: some seeds end in a
-#   different pairing or an "other" geometry, the local minima counted in the table above;
-# * move $S$ to 0.9 and watch the pentagon appear; lower the importance decay $r$ towards 0.5 and see the
-#   least important features drop out again;
+# * press ▶ and watch two antipodal pairs form. Seed 0 pairs up features 0, 1, 3 and 4 and leaves out
+#   feature 2: one of the higher-loss pairings of the table above. Step through the seeds: the pairing
+#   changes from seed to seed, only some leave out feature 4 as the best restart does, and some seeds end in
+#   a pentagon (single runs are samples from the table's outcomes);
+# * move $S$ to 0.9 and watch the pentagon appear; then lower the importance decay $r$ towards 0.5 and see
+#   the least important feature drop out again, leaving two antipodal pairs;
 # * try $m = 1$ (a single neuron: how many features fit on one line?) and $m = 3$ with $n = 10$.
 
 # %%
@@ -370,8 +372,8 @@ build_sweep_panel(swept)
 # * Five features in two dimensions reproduce the talk's figure on models trained here: dedicated orthogonal
 #   dimensions at $S = 0$, two antipodal pairs (feature 4 dropped) at $S = 0.8$, a pentagon with norms above
 #   1 and negative biases at $S = 0.9$.
-# * The live explorer retrains the 5-in-2 model on every slider move and replays its training: the
-#   geometries form within the first few thousand steps, and some seeds end in other ones.
+# * The live explorer retrains the 5-in-2 model on every slider move and replays its training: in most seeds
+#   the geometry forms within the first 3,000 steps, and single runs often end in a higher-loss one.
 # * Single training runs get stuck in higher-loss geometries; the paper's pictures are the **lowest-loss of
 #   several restarts**. Always report how many restarts found a geometry, not just the winner.
 # * The superposition measure $\sum_{j\ne i}(\hat W_i \cdot W_j)^2$ is 0 for a dedicated feature and about 1
