@@ -101,3 +101,32 @@ def test_train_live_validates_its_arguments():
         train_live(5, 2, 0.9, 0.9, 0, steps=150, history_every=100)
     with pytest.raises(ValueError, match="history_every"):
         train_live(5, 2, 0.9, 0.9, 0, steps=100, history_every=0)
+
+
+def test_what_lessons_00_and_04_say_the_explorer_shows():
+    """The prose beside the explorer: lesson 00 (S = 0 keeps two orthogonal features, S = 0.9 all five)
+    and lesson 04 (S = 0.8, seed 0: two antipodal pairs leaving out feature 2; some of seeds 0-9 end in a
+    pentagon and only some leave out feature 4; S = 0.9: a pentagon, and at r = 0.5 two pairs without
+    feature 4; most seeds settle within 3,000 steps)."""
+    from tmslab.geometry2d import classify_2d
+
+    def final(S, r=0.9, seed=0):
+        run = train_live(5, 2, S, r, seed)
+        labels = [classify_2d(run.W_history[k, 0]) for k in range(run.W_history.shape[0])]
+        settled = next(int(run.snapshot_steps[k]) for k in range(len(labels))
+                       if all(g.label() == labels[-1].label() for g in labels[k:]))
+        return labels[-1], settled
+
+    assert final(0.0)[0].label().startswith("orthogonal {0,1}")
+    assert final(0.9)[0].kind == "pentagon"
+    seeds = [final(0.8, seed=s) for s in range(10)]
+    first = seeds[0][0]
+    assert first.kind == "antipodal pairs" and 2 not in {i for pair in first.pairs for i in pair}
+    kinds = [g.kind for g, _ in seeds]
+    assert "pentagon" in kinds and "other" not in kinds
+    left_out = [set(range(5)) - {i for pair in g.pairs for i in pair}
+                for g, _ in seeds if g.kind == "antipodal pairs"]
+    assert 0 < sum(s == {4} for s in left_out) < len(left_out)
+    assert sum(settled <= 3000 for _, settled in seeds) > len(seeds) / 2
+    low_r = final(0.9, r=0.5)[0]
+    assert low_r.kind == "antipodal pairs" and 4 not in {i for pair in low_r.pairs for i in pair}
