@@ -465,6 +465,11 @@ GEOMETRIES = ("orthogonal", "antipodal pairs", "pentagon", "other")
     (torch.tensor(5), 5, dict(choices=range(21)), True, "✓"),
     (np.int64(7), torch.tensor(5), {}, False, "off by 2"),
     (2.5, 2.0, dict(tolerance=0.5), True, "✓"),
+    ("5", 5, dict(choices=range(6)), None, "is text, not a number: write it without quotes, my_prediction = 5"),
+    (" 13", 13, dict(tolerance=1), None, "without quotes, my_prediction = 13"),
+    ("many", 13, {}, None, "should be a number, got the text 'many'"),
+    ("antipodal_pairs", "antipodal pairs", dict(choices=GEOMETRIES), True, "✓ they match"),
+    ("Antipodal-Pairs", "antipodal pairs", dict(choices=GEOMETRIES), True, "✓ they match"),
 ])
 def test_prediction_verdicts(prediction, outcome, kwargs, matched, phrase):
     verdict = prediction_verdict(prediction, outcome, **kwargs)

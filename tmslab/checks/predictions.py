@@ -57,10 +57,21 @@ def _show(value) -> str:
 
 
 def _choice_key(value):
-    """How choices are compared: strings ignore case and surrounding spaces; numbers by value."""
+    """How choices compare: strings ignore case and spaces ('_' and '-' count as spaces); numbers by value."""
     if isinstance(value, str):
-        return value.strip().lower()
+        return " ".join(value.replace("_", " ").replace("-", " ").lower().split())
     return value
+
+
+def _number_in_quotes(prediction, choices) -> bool:
+    """True for a string such as '5' when the choices are numbers."""
+    if not isinstance(prediction, str) or not all(_is_number(c) for c in choices):
+        return False
+    try:
+        float(prediction)
+    except ValueError:
+        return False
+    return True
 
 
 def _list_choices(choices: tuple) -> str:
@@ -113,9 +124,14 @@ def prediction_verdict(prediction, outcome, choices=None, tolerance: float = 0.0
     if keys is not None and not (_is_number(prediction) or isinstance(prediction, str)):
         return Verdict(None, f"`{name}` = {prediction!r} is not one of the choices: {listed}.\n"
                              f"{shown_outcome}")
+    if _number_in_quotes(prediction, choices if keys is not None else (outcome,)):
+        return Verdict(None, f"`{name}` = {prediction!r} is text, not a number: write it without quotes, "
+                             f"{name} = {prediction.strip()}.\n{shown_outcome}")
     if keys is not None and _choice_key(prediction) not in keys:
         return Verdict(None, f"`{name}` = {_show(prediction)} is not one of the choices: {listed}.\n"
                              f"{shown_outcome}")
+    if keys is None and isinstance(prediction, str) and _is_number(outcome):
+        return Verdict(None, f"`{name}` should be a number, got the text {prediction!r}.\n{shown_outcome}")
     if isinstance(outcome, str) or isinstance(prediction, str):
         matched = _choice_key(prediction) == _choice_key(outcome)
     elif _is_number(prediction):
