@@ -220,8 +220,8 @@ print(f"all 20 features represented in {int((kept == 20).sum())}/{K} restarts")
 print(f"largest |cos| between two features of the same set, per restart: {r3(within_max)}")
 print(f"largest |cos| between features of different sets, per restart:  {r3(across_max)}")
 basis_best = int(basis_run.final_loss.argmin())
-fig = plots.plot_interference(basis_run.W[basis_best],
-                              title=plots.WTW + f": two correlated sets of ten in m = 10 (restart {basis_best})")
+basis_title = plots.WTW + f": two correlated sets of ten, $m = 10$ (restart {basis_best})"
+fig = plots.plot_interference(basis_run.W[basis_best], title=basis_title)
 plt.show()
 
 # %% [markdown]
