@@ -333,7 +333,7 @@ def test_loss_check_names_more_mistakes(wrong, phrase):
 
 
 def _variant_loop(optimizer=None, order="normal", detach=True, item=True, instances="all", update="optim",
-                  lr_used=None, returns="W, b, losses"):
+                  lr_used=None, returns="W, b, losses", fixed_size=None):
     """A learner's loop with one thing changed; it uses this module's imported AdamW name by default."""
     def train_model(W, b, sparsity, importance, steps, batch_size=1024, lr=1e-3):
         W, b = torch.nn.Parameter(W.clone()), torch.nn.Parameter(b.clone())
@@ -341,7 +341,7 @@ def _variant_loop(optimizer=None, order="normal", detach=True, item=True, instan
         opt = make([W, b], lr=lr_used or lr) if update == "optim" else None
         losses = []
         for _ in range(steps):
-            x = sample_batch(batch_size, sparsity)
+            x = sample_batch(fixed_size or batch_size, sparsity)
             per_instance = ref.batched_loss(ref.batched_forward(x, W, b), x, importance)
             loss = per_instance[0] if instances == "first" else per_instance.sum()
             if update == "manual":
@@ -391,8 +391,9 @@ def test_loop_check_accepts_other_styles():
     (_variant_loop(instances="first"), "instance 1 barely changed"),
     (_variant_loop(lr_used=1e-3), "AdamW got lr=0.001, not the lr argument"),   # through the imported name
     (_variant_loop(returns="losses, W, b"), "return (W, b, losses)"),
+    (_variant_loop(fixed_size=1024), "batches of 1024 samples when called with batch_size=256"),
 ], ids=["not-detached", "tensor-losses", "zero-grad-between", "no-backward", "sgd", "manual-gd",
-        "first-instance-only", "imported-adamw-lr", "order"])
+        "first-instance-only", "imported-adamw-lr", "order", "batch-size-ignored"])
 def test_loop_check_names_more_mistakes(wrong, phrase):
     message = report(check_train_model, wrong)
     assert message.startswith("❌ Not yet") and phrase in message, message
@@ -465,7 +466,8 @@ GEOMETRIES = ("orthogonal", "antipodal pairs", "pentagon", "other")
     (torch.tensor(5), 5, dict(choices=range(21)), True, "✓"),
     (np.int64(7), torch.tensor(5), {}, False, "off by 2"),
     (2.5, 2.0, dict(tolerance=0.5), True, "✓"),
-    ("5", 5, dict(choices=range(6)), None, "is text, not a number: write it without quotes, my_prediction = 5"),
+    ("5", 5, dict(choices=range(6)), None, "is text, not a number: write it without quotes, my_prediction = 5"
+     ),
     (" 13", 13, dict(tolerance=1), None, "without quotes, my_prediction = 13"),
     ("many", 13, {}, None, "should be a number, got the text 'many'"),
     ("antipodal_pairs", "antipodal pairs", dict(choices=GEOMETRIES), True, "✓ they match"),

@@ -398,6 +398,7 @@ class _Spy:
 
     def __init__(self):
         self.optimizers, self.zero_grads, self.steps, self.empty_steps, self.batches = [], 0, 0, 0, None
+        self.batch_sizes: set = set()
 
 
 #: the optimisers the spy watches (torch.optim attribute names)
@@ -444,6 +445,9 @@ def _spying(train_model, spy: _Spy):
 
         def counting(*args, **kwargs):
             spy.batches += 1
+            size = args[0] if args else kwargs.get("batch_size")
+            if isinstance(size, int):
+                spy.batch_sizes.add(size)
             return sampler(*args, **kwargs)
 
         namespace["sample_batch"] = counting
@@ -457,11 +461,14 @@ def _spying(train_model, spy: _Spy):
             namespace["sample_batch"] = sampler
 
 
-def _batches_hint(spy: _Spy, steps: int) -> str | None:
+def _batches_hint(spy: _Spy, steps: int, batch_size: int | None = None) -> str | None:
     if spy.batches is not None and 0 < spy.batches < steps:
         return (f"train_model drew {spy.batches} batch(es) for {steps} steps: draw a fresh batch with "
                 "sample_batch inside the loop, every step (the paper's recipe: new data each step, so the "
                 "model cannot memorise a batch)")
+    if batch_size is not None and spy.batch_sizes and spy.batch_sizes != {batch_size}:
+        return (f"train_model drew batches of {sorted(spy.batch_sizes)[0]} samples when called with "
+                f"batch_size={batch_size}: pass the batch_size argument to sample_batch")
     return None
 
 
@@ -469,16 +476,16 @@ _NO_GRADIENT = ("optimizer.step() never found a gradient: call loss.backward() a
                 "and before optimizer.step() (zero_grad() between backward() and step() wipes the gradients)")
 
 
-def _loop_hints(spy: _Spy, lr: float, steps: int) -> list[str]:
-    hints = [hint] if (hint := _batches_hint(spy, steps)) else []
+def _loop_hints(spy: _Spy, lr: float, steps: int, batch_size: int) -> list[str]:
+    hints = [hint] if (hint := _batches_hint(spy, steps, batch_size)) else []
     if spy.steps and spy.empty_steps == spy.steps:
         hints.append(_NO_GRADIENT)
     if spy.optimizers and spy.steps and not spy.zero_grads:
         hints.append("you never call optimizer.zero_grad(): gradients pile up from step to step")
     kinds = sorted({type(opt).__name__ for opt in spy.optimizers})
     if not spy.optimizers:
-        hints.append("the check saw no torch.optim optimiser: the recipe is torch.optim.AdamW([W, b], lr=lr), "
-                     "one optimizer.step() per step")
+        hints.append("the check saw no torch.optim optimiser: the recipe is torch.optim.AdamW([W, b], "
+                     "lr=lr), one optimizer.step() per step")
     elif "SGD" in kinds:
         hints.append("you used torch.optim.SGD: the recipe is torch.optim.AdamW([W, b], lr=lr); plain SGD at "
                      "this learning rate is far too slow")
@@ -570,7 +577,7 @@ def check_train_model(train_model) -> str:
     worst = int(torch.argmax(final))
     tenth = max(steps // 10, 1)
     if float(final[worst]) > LOOP_BAND:
-        hints = _loop_hints(spy, lr, steps)
+        hints = _loop_hints(spy, lr, steps, p["batch_size"])
         trained = (final < 0.5 * initial).tolist()
         stuck = [k for k in range(len(final)) if abs(float(final[k] - initial[k])) < 0.05 * float(initial[k])]
         if stuck and any(trained):
@@ -589,7 +596,7 @@ def check_train_model(train_model) -> str:
         raise ExerciseError(f"the trained model is fine but losses does not go down (first {tenth} steps "
                             f"{history[:tenth].mean():.4g}, last {tenth} {history[-tenth:].mean():.4g}): "
                             "record the loss of every step, in order")
-    if hint := _batches_hint(spy, steps):
+    if hint := _batches_hint(spy, steps, p["batch_size"]):
         raise ExerciseError(hint)
     if message := _requires_grad_message(raw):
         raise ExerciseError(message)
