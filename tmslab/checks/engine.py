@@ -520,8 +520,11 @@ def check_train_model(train_model) -> str:
     instances from fixed starts, 300 steps of 256 samples at lr 1e-2. The trained W, b are
     judged on 50,000 fixed samples with tmslab's own model and loss: every instance must end
     below ``LOOP_BAND`` (6% above the optimum, two dedicated dimensions). Also checked: W and b
-    both change, one loss per step is returned and they go down, and the loop draws a fresh
-    batch every step (when it calls the notebook's ``sample_batch``).
+    both change, one loss per step is returned and they go down, the loop draws a fresh batch of
+    ``batch_size`` samples every step (when it calls the notebook's ``sample_batch``), and W, b
+    and the losses come back detached (the lesson turns them into numbers). On a failure the
+    message names what the spy saw: the optimiser (AdamW, Adam or SGD, also when imported by
+    name) and its lr, zero_grad calls, steps that found no gradient, an instance that did not train.
     """
     p = LOOP_PROBLEM
     W0, b0, sparsity, importance = _loop_problem()
