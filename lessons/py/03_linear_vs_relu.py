@@ -496,10 +496,9 @@ print(f"plain PyTorch loop: {seconds_loop:.2f} s; tmslab.train: {seconds_tmslab:
 
 # %% [markdown]
 # **Why the rest of the course uses `tmslab.train`.** How much faster it is depends on the machine and on
-# what else runs on it, so take the figures here as rough: on the 2-core machine this course was written on,
-# the plain loop took about 2.5 s and `tmslab.train` about 0.2 s including its evaluation, about 12 times
-# faster (three runs outside the notebook). The stored output above comes from a run while that machine was
-# busy with other work and can show a different ratio; the cell measures yours. The `train_model` loop runs
+# what else runs on it, so take the figures here as rough: the stored output above comes from the 2-core
+# machine this course was written on with nothing else running (1.7 s against 0.07 s, about 23 times
+# faster); on the same machine busy with other work the ratio fell to about 8. The cell measures yours. The `train_model` loop runs
 # about a dozen small
 # PyTorch operations per step; for a $2 \times 5$ matrix the arithmetic is tiny and each operation's Python
 # and dispatch overhead dominates, and autograd records and replays every one. `tmslab.kernels` compiles
