@@ -329,7 +329,7 @@ for name, run in (("linear", linear), ("ReLU output", relu)):
 #   lessons).
 # * One honest oddity: at $1-S = 0.3$ this single ReLU training run ends slightly *worse* than the linear
 #   model (0.04608 vs 0.04318). Gradient descent got stuck in a poor local minimum: lesson 04 trains
-#   three restarts of every setting, keeps the lowest-loss one, and there the best restart at $1-S = 0.3$
+#   ten restarts of every setting, keeps the lowest-loss one, and there the best restart at $1-S = 0.3$
 #   does beat the linear model.
 
 # %%
@@ -504,7 +504,7 @@ print(f"plain PyTorch loop: {seconds_loop:.2f} s; tmslab.train: {seconds_tmslab:
 # and dispatch overhead dominates, and autograd records and replays every one. `tmslab.kernels` compiles
 # the whole step (sampling, forward pass, hand-derived backward pass, AdamW) into one loop per instance,
 # skips the samples in which no feature is active, and trains instances in parallel threads. Lesson 04
-# trains 21 models of 20 features for 10,000 steps and lesson 05 whole grids of models: seconds with the
+# trains 70 models of 20 features for 10,000 steps and lesson 05 whole grids of models: seconds with the
 # kernels, minutes with the plain loop. The maths is the one you just wrote: the tests check the kernels
 # against the plain PyTorch models of `tmslab.models`.
 

@@ -246,8 +246,10 @@ count_represented = adopt(check_count_represented, count_represented, solutions.
 # ## 3. The sweep: 20 features in 5 dimensions
 #
 # The paper's demonstration: $n = 20$, $m = 5$, $I_i = 0.7^i$, the ReLU output model at densities
-# $1 - S \in \{1, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001\}$. Three restarts per density, keeping the best
-# (lesson 03 met a stuck single run at $1-S = 0.3$): $7 \times 3 = 21$ models in one call.
+# $1 - S \in \{1, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001\}$. Ten restarts per density, the paper's recipe, keeping
+# the best (lesson 03 met a stuck single run at $1-S = 0.3$): $7 \times 10 = 70$ models in one call. (With only
+# three restarts the kept model is up to 14% worse at some densities, and its count differs by one or two, on
+# each of four seeds we tried.)
 
 # %% [markdown] tags=["exercise"]
 # ### Predict, then run
@@ -263,17 +265,17 @@ my_prediction = None   # how many of the 20 features are represented at 1 - S = 
 # %%
 DENSITIES = sweeps.DENSITIES
 sweep = tmslab.train(20, 5, model="relu_output", sparsity=[1 - d for d in DENSITIES], importance=0.7,
-                     n_seeds=3, progress=False)
+                     n_seeds=10, progress=False)
 swept = sweep.best()
 print("restart losses at 1-S = 0.3:", [f"{v:.5f}" for v in sweep.restart_losses()[1].tolist()],
       f"-> keep {float(swept.final_loss[1]):.5f}")
 print(f"x 20 = {20 * float(swept.final_loss[1]):.5f} in lesson 03's units (the linear model there: 0.04318)")
-fig = plots.plot_sweep(swept, suptitle="ReLU output model, $n = 20$, $m = 5$, $I_i = 0.7^i$, best of 3 restarts")
+fig = plots.plot_sweep(swept, suptitle="ReLU output model, $n = 20$, $m = 5$, $I_i = 0.7^i$, best of 10 restarts")
 plt.show()
 
 # %% tags=["exercise"]
 compare_prediction(my_prediction, int(metrics.n_represented(swept.W[DENSITIES.index(0.01)])),
-                   choices=range(21), tolerance=1, what="measured (best of 3 restarts at 1-S = 0.01)")
+                   choices=range(21), tolerance=1, what="measured (best of 10 restarts at 1-S = 0.01)")
 
 # %% [markdown]
 # How to read it (the paper's figure, our models). **Top row:** $\|W_i\|$ for features 0-19 (most important
@@ -349,9 +351,11 @@ print("                          ||W_i|| ", r3(metrics.feature_norms(swept.W[1])
 print("                          b_i     ", r3(swept.b[1][:8]))
 
 # %% [markdown]
-# All but one check pass. The failure is small and worth reading: at $1-S = 0.3$ two represented features in
-# antipodal pairs (features 5 and 7 above, norms a little below 1) keep small *positive* biases, up to about
-# 0.05, where the reference's three seeds stayed below 0.02. A positive bias tops up a feature whose arrow is
+# On this seed all but one check pass. (On other seeds the count can also dip at the sparsest density, e.g.
+# from 14 at $1-S = 0.003$ to 12 at 0.001 with seed 303: there each feature is active in only about one sample
+# per batch, question 5.) The failure is small and worth reading: at $1-S = 0.3$ two represented features in
+# antipodal pairs (features 5 and 6 above, norms a little below 1) keep small *positive* biases, up to about
+# 0.03, where the reference's three seeds stayed below 0.02. A positive bias tops up a feature whose arrow is
 # slightly too short; it costs a little on samples where the feature is off. The paper's qualitative claim,
 # negative biases at high sparsity, holds in every sparse model here.
 #
