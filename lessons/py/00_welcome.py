@@ -177,7 +177,7 @@ my_prediction = None   # how many of the 5 features are represented at S = 0.9: 
 
 # %%
 sparse = tmslab.train(n_features=5, n_hidden=2, model="relu_output", sparsity=0.9, importance=0.9,
-                      n_seeds=4, progress=False).best()      # the best of 4 restarts (lesson 04 explains why)
+                      n_seeds=10, progress=False).best()     # the best of 10 restarts (lesson 04 explains why)
 sparse_norms = tmslab.metrics.feature_norms(sparse.W[0])
 print("S = 0.9, ||W_i|| per feature:", np.round(sparse_norms.double().numpy(), 2).tolist())
 
