@@ -8,10 +8,6 @@ host's now-warm cache. All must print the same fingerprints.
 """
 from __future__ import annotations
 
-import os
-import platform
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -20,53 +16,17 @@ import torch
 
 import tmslab
 
+from cpu_builds import cpu_builds, output, spawn
+
 SCRIPT = Path(__file__).parent / "portability" / "fingerprint.py"
-NO_AVX512 = "X86_V4 AVX512F AVX512CD AVX512_SKX AVX512_CLX AVX512_CNL AVX512_ICL AVX512_SPR"
-
-
-def _cpu_flags() -> set[str]:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("flags"):
-                return set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    return set()
-
-
-def _builds(tmp_path: Path) -> dict[str, dict[str, str]]:
-    builds = {"host": {}}
-    if platform.machine() in ("x86_64", "AMD64"):
-        if "avx2" in _cpu_flags():
-            builds["avx2"] = {"NUMBA_CPU_NAME": "haswell", "ATEN_CPU_CAPABILITY": "avx2",
-                              "NPY_DISABLE_CPU_FEATURES": NO_AVX512}
-        builds["baseline"] = {"NUMBA_CPU_NAME": "generic", "ATEN_CPU_CAPABILITY": "default",
-                              "NPY_DISABLE_CPU_FEATURES": NO_AVX512 + " X86_V3 AVX2 FMA3 AVX F16C"}
-    for name, env in builds.items():
-        env["NUMBA_CACHE_DIR"] = str(tmp_path / f"cache-{name}")
-    return builds
-
-
-def _run(env_extra: dict[str, str]) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("NUMBA_CPU_NAME", "ATEN_CPU_CAPABILITY", "NPY_DISABLE_CPU_FEATURES", "NUMBA_CACHE_DIR")}
-    env.update(env_extra, TMSLAB_PROGRESS="0", NUMBA_NUM_THREADS="2")
-    return subprocess.Popen([sys.executable, str(SCRIPT)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-
-
-def _collect(proc: subprocess.Popen) -> str:
-    out, err = proc.communicate(timeout=900)
-    assert proc.returncode == 0, err[-3000:]
-    return out
 
 
 @pytest.mark.slow
 def test_same_bits_on_every_instruction_set_fresh_and_cached(tmp_path):
-    builds = _builds(tmp_path)
-    procs = {name: _run(env) for name, env in builds.items()}        # fresh compiles, in parallel
-    fresh = {name: _collect(p) for name, p in procs.items()}
-    cached = _collect(_run(builds["host"]))                          # the host build again, from its cache
+    builds = cpu_builds(tmp_path)
+    procs = {name: spawn(SCRIPT, env) for name, env in builds.items()}        # fresh compiles, in parallel
+    fresh = {name: output(p) for name, p in procs.items()}
+    cached = output(spawn(SCRIPT, builds["host"]))                          # the host build again, from its cache
     assert any((tmp_path / "cache-host").rglob("*.nbi")), "the host build wrote no compile cache"
     lines = fresh["host"].splitlines()
     assert len(lines) == 5

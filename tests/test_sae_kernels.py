@@ -3,12 +3,7 @@ Adam against torch.optim.Adam, recovery of planted dictionaries, and the same bi
 instruction sets, compile caches, thread counts and batch neighbours."""
 from __future__ import annotations
 
-import os
-import platform
-import subprocess
-import sys
 import textwrap
-from pathlib import Path
 
 import numba
 import numpy as np
@@ -18,6 +13,8 @@ import torch
 from tmslab import sae
 from tmslab import sae_kernels as K
 from tmslab import sae_variants as V
+
+from cpu_builds import cpu_builds, output, spawn
 
 FAMILY_CASES = [  # (kind, lam, k, prefixes, aux_k)
     ("l1", 0.1, 0, None, 0),
@@ -311,47 +308,15 @@ FINGERPRINT = textwrap.dedent('''
     print("resample", digest(new.W_enc, new.W_dec, n))
 ''')
 
-NO_AVX512 = "X86_V4 AVX512F AVX512CD AVX512_SKX AVX512_CLX AVX512_CNL AVX512_ICL AVX512_SPR"
-
-
-def _has_avx2() -> bool:
-    try:
-        return " avx2" in Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
-
-
-def _spawn(script: Path, extra: dict[str, str]) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("NUMBA_CPU_NAME", "ATEN_CPU_CAPABILITY", "NPY_DISABLE_CPU_FEATURES", "NUMBA_CACHE_DIR")}
-    env.update(extra, NUMBA_NUM_THREADS="2")
-    return subprocess.Popen([sys.executable, str(script)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-
-
-def _result(proc: subprocess.Popen) -> str:
-    out, err = proc.communicate(timeout=900)
-    assert proc.returncode == 0, err[-3000:]
-    return out
-
-
 @pytest.mark.slow
 def test_same_bits_on_every_instruction_set_fresh_and_cached(tmp_path):
     script = tmp_path / "fingerprint.py"
     script.write_text(FINGERPRINT)
-    builds = {"host": {}}
-    if platform.machine() in ("x86_64", "AMD64"):
-        if _has_avx2():
-            builds["avx2"] = {"NUMBA_CPU_NAME": "haswell", "ATEN_CPU_CAPABILITY": "avx2",
-                              "NPY_DISABLE_CPU_FEATURES": NO_AVX512}
-        builds["baseline"] = {"NUMBA_CPU_NAME": "generic", "ATEN_CPU_CAPABILITY": "default",
-                              "NPY_DISABLE_CPU_FEATURES": NO_AVX512 + " X86_V3 AVX2 FMA3 AVX F16C"}
-    for name, env in builds.items():
-        env["NUMBA_CACHE_DIR"] = str(tmp_path / f"cache-{name}")
+    builds = cpu_builds(tmp_path)
     fresh = {}
     for name, env in builds.items():          # one at a time: each compiles every kernel
-        fresh[name] = _result(_spawn(script, env))
-    cached = _result(_spawn(script, builds["host"]))
+        fresh[name] = output(spawn(script, env))
+    cached = output(spawn(script, builds["host"]))
     assert any((tmp_path / "cache-host").rglob("*sae_kernels*.nbi")), "no compile cache was written"
     assert len(fresh["host"].splitlines()) == 7
     for name, out in fresh.items():
