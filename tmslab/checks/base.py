@@ -20,6 +20,23 @@ def _as_array(value, what: str) -> np.ndarray:
         raise ExerciseError(f"{what} should be numeric (a tensor or array), got {type(value).__name__}") from None
 
 
+def same(got, expected, atol: float = 1e-5, rtol: float = 1e-4) -> bool:
+    """True when ``got`` has ``expected``'s shape and values (tensors, arrays or numbers; float64)."""
+    g, e = _as_array(got, "result"), _as_array(expected, "result")
+    return g.shape == e.shape and bool(np.allclose(g, e, atol=atol, rtol=rtol))
+
+
+def first_mistake(got, candidates, atol: float = 1e-5, rtol: float = 1e-4) -> str | None:
+    """The message of the first ``(message, wrong value)`` in ``candidates`` that ``got`` equals, else None.
+
+    Checks name a learner's mistake by recomputing each plausible wrong answer and comparing.
+    """
+    for message, candidate in candidates:
+        if same(got, candidate, atol, rtol):
+            return message
+    return None
+
+
 def check_close(got, expected, what: str, atol: float = 1e-5, rtol: float = 1e-4) -> None:
     """Raise ExerciseError unless ``got`` has ``expected``'s shape and values."""
     if got is None:

@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from .. import models
-from .base import ExerciseError, _as_array, _detach, _kind, expects_function, passed
+from .base import ExerciseError, _as_array, _detach, _kind, expects_function, first_mistake, passed
 
 # ---------------------------------------------------------------- shared helpers
 
@@ -230,11 +230,7 @@ def _batched_forward_mistake(got: torch.Tensor, x, W, b) -> str | None:
          "instances; move the instance axis to the front with x.transpose(0, 1) (or use einsum)",
          torch.relu(_reshaped_lin(x, W) + b)),
     ]
-    for message, candidate in candidates:
-        if got.shape == candidate.shape and torch.allclose(got.double(), candidate.double(),
-                                                           atol=1e-5, rtol=1e-4):
-            return message
-    return None
+    return first_mistake(got, candidates)
 
 
 @expects_function("batched_forward")
@@ -312,10 +308,7 @@ def _batched_loss_mistake(got: torch.Tensor, x_hat, x, importance) -> str | None
         ("you took the square root (an RMSE): the loss is the mean of I_i (x_i - x'_i)^2 itself", ref.sqrt()),
         ("your loss is half the expected one (a factor 1/2 that the paper's loss does not have)", ref / 2),
     ]
-    for message, candidate in candidates:
-        if torch.allclose(got.double(), candidate.double(), rtol=1e-4, atol=1e-8):
-            return message
-    return None
+    return first_mistake(got, candidates, atol=1e-8, rtol=1e-4)
 
 
 @expects_function("batched_loss")

@@ -16,17 +16,12 @@ import torch
 
 from ..basis import random_rotation
 from ..jl import max_abs_cosine, random_directions
-from .base import ExerciseError, _as_array, as_number, check_close, expects_function, passed
+from .base import ExerciseError, _as_array, as_number, check_close, expects_function, passed, same
 
 
 def _call(fn, *args, what: str):
     """Call the learner's function ``what`` on copies of the tensors (in-place edits cannot leak)."""
     return fn(*[a.clone() if isinstance(a, torch.Tensor) else a for a in args])
-
-
-def _same(got, expected) -> bool:
-    g, e = _as_array(got, "result"), _as_array(expected, "result")
-    return g.shape == e.shape and bool(np.allclose(g, e, atol=1e-5, rtol=1e-4))
 
 
 # ---------------------------------------------------------------- lesson 00
@@ -56,9 +51,9 @@ def check_embed(embed) -> str:
         if h is None:
             raise ExerciseError("embed returned None: did you forget a `return`?")
         got = _as_array(h, "h")
-        if got.shape == (n,) and _same(got, W.T @ (W @ x)):
+        if got.shape == (n,) and same(got, W.T @ (W @ x)):
             raise ExerciseError("you returned W^T W x (the reconstruction); h = W x stops after W")
-        if got.shape == (m, n) and _same(got, W * x):
+        if got.shape == (m, n) and same(got, W * x):
             raise ExerciseError("you multiplied elementwise (W * x); use the matrix product W @ x, "
                                 "which sums x_i W_i over the features")
         if got.shape != (m,):
@@ -122,9 +117,9 @@ def check_rotate(rotate) -> str:
                                 f"shape (m, n) = ({m}, {n}). Multiply W on the left: R @ W")
         if g.shape != (m, n):
             raise ExerciseError(f"the rotated W should have W's shape ({m}, {n}), yours has {g.shape}")
-        if _same(g, W):
+        if same(g, W):
             raise ExerciseError("you returned W unchanged")
-        if _same(g, R.T @ W):
+        if same(g, R.T @ W):
             raise ExerciseError("you applied R^T (the inverse rotation); rotate with R itself: R @ W")
         check_close(g, R @ W, "the rotated W")
     return passed("rotating the hidden space maps every feature direction W_i to R W_i, i.e. W -> R W.")
@@ -160,7 +155,7 @@ def check_relu_hidden_forward(relu_hidden_forward) -> str:
             torch.relu(h @ W) + b,
     }
     for message, value in wrong.items():
-        if _same(g, value):
+        if same(g, value):
             raise ExerciseError(message)
     check_close(g, torch.relu(h @ W + b), "x'")
     return passed("x' = ReLU(W^T ReLU(W x) + b): a ReLU on the neurons and one on the output.")

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from .. import models
-from .base import ExerciseError, _as_array, check_close, expects_function, passed
+from .base import ExerciseError, _as_array, check_close, expects_function, first_mistake, passed, same
 
 
 def _case(seed: int, batch: int = 64, n: int = 6, m: int = 3):
@@ -33,11 +33,6 @@ def reference_forward(x: torch.Tensor, W: torch.Tensor, b: torch.Tensor, relu: b
     """tmslab.models.forward for one instance: x (B, n) -> (B, n)."""
     model = "relu_output" if relu else "linear"
     return models.forward(model, x[:, None, :], W[None], b[None])[:, 0, :]
-
-
-def _same(got: np.ndarray, expected: torch.Tensor) -> bool:
-    e = expected.detach().numpy().astype(np.float64)
-    return got.shape == e.shape and np.allclose(got, e, atol=1e-5, rtol=1e-4)
 
 
 def _forward_mistake(got: np.ndarray, x, W, b, relu: bool) -> str | None:
@@ -60,10 +55,7 @@ def _forward_mistake(got: np.ndarray, x, W, b, relu: bool) -> str | None:
         ("you subtracted the bias: the model adds it, x' = ... + b",
          (torch.relu(lin - b) if relu else lin - b), True),
     ]
-    for message, candidate, applies in candidates:
-        if applies and _same(got, candidate):
-            return message
-    return None
+    return first_mistake(got, [(message, candidate) for message, candidate, applies in candidates if applies])
 
 
 @expects_function("forward_pass")
@@ -86,7 +78,7 @@ def check_forward(forward_pass) -> str:
                 raise ExerciseError("forward_pass returned None: did you forget a `return`?")
             g = _as_array(got, "forward_pass")
             expected = reference_forward(x, W, b, relu)
-            if _same(g, expected):
+            if same(g, expected):
                 continue
             mistake = _forward_mistake(g, x, W, b, relu)
             if mistake:
@@ -117,10 +109,7 @@ def _loss_mistake(got: float, x_hat, x, importance) -> str | None:
         ("you took a square root (an RMS): the loss is the mean of squares itself",
          float(torch.sqrt((importance * err**2).mean()))),
     ]
-    for message, value in candidates:
-        if np.isclose(got, value, rtol=1e-4, atol=1e-8):
-            return message
-    return None
+    return first_mistake(got, candidates, atol=1e-8, rtol=1e-4)
 
 
 @expects_function("weighted_loss")

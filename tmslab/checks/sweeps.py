@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from .. import metrics
-from .base import ExerciseError, _as_array, as_number, check_close, expects_function, passed
+from .base import ExerciseError, _as_array, as_number, check_close, expects_function, first_mistake, passed, same
 
 
 def superposition_cases() -> list[torch.Tensor]:
@@ -23,11 +23,6 @@ def superposition_cases() -> list[torch.Tensor]:
     antipodal = torch.tensor([[1.0, -0.9, 0.0, 0.0], [0.0, 0.0, 1.2, 0.0]])   # feature 3 not learned
     scaled = torch.randn(2, 5, generator=g) * torch.tensor([2.0, 0.5, 1.0, 1.5, 0.3])
     return [random_W, antipodal, scaled]
-
-
-def _same(got: np.ndarray, expected: torch.Tensor) -> bool:
-    e = expected.detach().numpy().astype(np.float64)
-    return got.shape == e.shape and np.allclose(got, e, atol=1e-5, rtol=1e-4)
 
 
 def _superposition_mistake(got: np.ndarray, W: torch.Tensor) -> str | None:
@@ -54,10 +49,7 @@ def _superposition_mistake(got: np.ndarray, W: torch.Tensor) -> str | None:
         ("you took a square root (the notebook's bar colour); the measure is the sum of squares",
          torch.sqrt((hat**2 * off).sum(1))),
     ]
-    for message, candidate in candidates:
-        if _same(got, candidate):
-            return message
-    return None
+    return first_mistake(got, candidates)
 
 
 @expects_function("superposition_measure")
@@ -76,7 +68,7 @@ def check_superposition(superposition_measure) -> str:
             raise ExerciseError("you got NaN for a feature with W_i = 0 (unlearned): divide by "
                                 "max(||W_i||, 1e-6) so that its measure is 0")
         expected = metrics.superposition(W)
-        if _same(g, expected):
+        if same(g, expected):
             continue
         mistake = _superposition_mistake(g, W)
         if mistake:
