@@ -1,6 +1,7 @@
 """Lesson 07: non-uniform superposition and learning dynamics (library, widget, checks)."""
 import math
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
@@ -306,3 +307,20 @@ def test_run_arguments_are_validated():
         dynamics.snapshot_losses("not a run")
     with pytest.raises(ValueError, match="Run"):
         nonuniform.best_loss_by_geometry(None)
+
+
+def test_plot_dimensionality_and_loss_draws_both_panels_and_validates():
+    steps = np.arange(0, 1001, 100)
+    D = np.tile(np.linspace(0.0, 0.5, len(steps))[:, None], (1, 3))
+    loss = np.linspace(1.0, 0.1, len(steps))
+    jump = dynamics.Jump(feature=0, start=300, end=500, before=0.1, after=0.3)
+    fig = dynamics.plot_dimensionality_and_loss(steps, D, loss, [jump], labels=["a", "b", "c"], title="t")
+    top, bottom = fig.axes[:2]
+    assert top.get_title() == "t" and top.get_ylabel() == "$D_i$" and bottom.get_yscale() == "log"
+    assert [t.get_text() for t in top.get_legend().get_texts()] == ["a", "b", "c"]
+    assert len(top.patches) == len(bottom.patches) == 1                # the jump, shaded in both
+    with pytest.raises(ValueError, match="labels"):
+        dynamics.plot_dimensionality_and_loss(steps, D, loss, labels=["a"])
+    with pytest.raises(ValueError, match=r"D must be \(H, n\)"):
+        dynamics.plot_dimensionality_and_loss(steps, D[:-1], loss)
+    plt.close("all")

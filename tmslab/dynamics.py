@@ -199,3 +199,47 @@ def largest_change(d, steps, window: int) -> tuple[int, float]:
     change = d[window:] - d[:-window]
     t = int(np.argmax(np.abs(change)))
     return int(steps[t]), float(change[t])
+
+
+def plot_dimensionality_and_loss(steps, D, loss, jumps=(), labels=None, levels=(0.5, 0.0),
+                                 title: str = "Feature dimensionality during training", figsize=(8, 5),
+                                 linestyles=None):
+    """D_i(t) and the loss over training, one above the other, with the detected jumps shaded grey.
+
+    steps (H,) snapshot steps; D (H, n) feature dimensionalities (``dimensionality_history``);
+    loss (H,) the loss at each snapshot (``snapshot_losses``, drawn on a log axis); jumps:
+    ``Jump`` objects (their [start, end] is shaded in both panels); labels: one legend label per
+    feature (default 'feature i'); levels: D values marked by dotted lines; linestyles: one per
+    feature (default solid). Returns the figure.
+    """
+    import matplotlib.pyplot as plt
+
+    from .plots import feature_colors
+    D = as_array("D", D, -np.inf, np.inf)
+    steps = as_array("steps", steps, 0, np.inf).ravel()
+    loss = as_array("loss", loss, 0, np.inf).ravel()
+    if D.ndim != 2 or len(D) != len(steps) or len(loss) != len(steps):
+        raise ValueError(f"D must be (H, n) and loss (H,) for H = {len(steps)} snapshot steps, got D "
+                         f"{D.shape} and loss {loss.shape}")
+    n = D.shape[1]
+    labels = [f"feature {i}" for i in range(n)] if labels is None else list(labels)
+    if len(labels) != n:
+        raise ValueError(f"labels must name the {n} features, got {len(labels)}")
+    linestyles = ["-"] * n if linestyles is None else list(linestyles)
+    if len(linestyles) != n:
+        raise ValueError(f"linestyles must give one style per feature ({n}), got {len(linestyles)}")
+    colors = feature_colors(n)
+    fig, axes = plt.subplots(2, 1, figsize=figsize, sharex=True)
+    for j in jumps:
+        for ax in axes:
+            ax.axvspan(j.start, j.end, color="0.88", zorder=0)
+    for i in range(n):
+        axes[0].plot(steps, D[:, i], color=colors[i], lw=1.5, ls=linestyles[i], label=labels[i])
+    for level in levels:
+        axes[0].axhline(level, color="0.6", ls=":", lw=0.8)
+    axes[0].set(ylabel="$D_i$", title=title)
+    axes[0].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    axes[1].plot(steps, loss, color="k")
+    axes[1].set(xlabel="training step", ylabel="loss (fixed batch)", yscale="log", title="Loss")
+    fig.tight_layout()
+    return fig

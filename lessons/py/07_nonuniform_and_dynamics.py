@@ -468,20 +468,9 @@ print("paper: every jump in D_i coincides with a sudden drop of the loss")
 chosen = max((r for r in all_jumps if all_jumps[r]), key=lambda r: max(j.start for j in all_jumps[r]))
 print(f"restart with the latest jump (the longest plateau before it): restart {chosen}")
 D = dynamics.dimensionality_history(dyn, chosen).numpy()
-colors = plots.feature_colors(6)
-fig, axes = plt.subplots(2, 1, figsize=(8, 5), sharex=True)
-for j in all_jumps[chosen]:
-    for ax in axes:
-        ax.axvspan(j.start, j.end, color="0.88", zorder=0)
-for i in range(6):
-    axes[0].plot(steps, D[:, i], color=colors[i], lw=1.5, label=f"feature {i}")
-for level in (0.5, 0.0):
-    axes[0].axhline(level, color="0.6", ls=":", lw=0.8)
-axes[0].set(ylabel="D_i", title=f"Feature dimensionality during training (restart {chosen}); grey: detected jumps")
-axes[0].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-axes[1].plot(steps, snap_loss[:, chosen], color="k")
-axes[1].set(xlabel="training step", ylabel="loss (fixed batch)", yscale="log", title="Loss")
-fig.tight_layout()
+fig = dynamics.plot_dimensionality_and_loss(
+    steps, D, snap_loss[:, chosen], all_jumps[chosen],
+    title=f"Feature dimensionality during training (restart {chosen}); grey: detected jumps")
 plt.show()
 
 # %% [markdown]
@@ -566,21 +555,11 @@ print(f"\nrestarts with a jump between polytope fractions: {len(frac_jumps)}/{fr
 
 # %%
 late_r = max(frac_jumps, key=lambda r: frac_jumps[r][0].start)
-D_frac = dynamics.dimensionality_history(frac_run, late_r).numpy()
-fig, axes = plt.subplots(2, 1, figsize=(8, 4.6), sharex=True)
-for j in frac_jumps[late_r]:
-    for ax in axes:
-        ax.axvspan(j.start, j.end, color="0.88", zorder=0)
-for i in range(4):
-    axes[0].plot(frac_steps, D_frac[:, i], color=plots.feature_colors(4)[i], lw=1.5,
-                 label=f"feature {i} ($I_{i}$ = {[1.0, 1.0, 1.0, 0.3][i]:g})")
-for level in LEVELS:
-    axes[0].axhline(level, color="0.6", ls=":", lw=0.8)
-axes[0].set(ylabel="$D_i$", title=f"Importance (1, 1, 1, 0.3), density 0.15 (restart {late_r}); grey: jumps")
-axes[0].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-axes[1].plot(frac_steps, frac_loss[:, late_r], color="k")
-axes[1].set(xlabel="training step", ylabel="loss (fixed batch)", yscale="log", title="Loss")
-fig.tight_layout()
+fig = dynamics.plot_dimensionality_and_loss(
+    frac_steps, dynamics.dimensionality_history(frac_run, late_r).numpy(), frac_loss[:, late_r],
+    frac_jumps[late_r], labels=[f"feature {i} ($I_{i}$ = {v:g})" for i, v in enumerate([1.0, 1.0, 1.0, 0.3])],
+    levels=LEVELS, title=f"Importance (1, 1, 1, 0.3), density 0.15 (restart {late_r}); grey: jumps",
+    figsize=(8, 4.6))
 plt.show()
 
 # %% [markdown]
@@ -616,17 +595,10 @@ n_oct = sum(nonuniform.is_cross_set_octahedron(octa.W[r], oct_groups) for r in r
 print(f"octahedron with every antipodal pair mixing the two sets: {n_oct}/{octa.n_instances} restarts")
 
 # %%
-D_oct = dynamics.dimensionality_history(octa, 0).numpy()
-fig, axes = plt.subplots(2, 1, figsize=(8, 4.6), sharex=True)
-for i in range(6):
-    axes[0].plot(oct_steps, D_oct[:, i], color=colors[i], lw=1.5, ls="-" if i < 3 else "--",
-                 label=f"feature {i} (set {i // 3})")
-axes[0].axhline(0.5, color="0.6", ls=":", lw=0.8)
-axes[0].set(ylabel="$D_i$", title="Two correlated sets of three in 3 dimensions (restart 0)")
-axes[0].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-axes[1].plot(oct_steps, oct_loss[:, 0], color="k")
-axes[1].set(xlabel="training step", ylabel="loss (fixed batch)", yscale="log", title="Loss")
-fig.tight_layout()
+fig = dynamics.plot_dimensionality_and_loss(
+    oct_steps, dynamics.dimensionality_history(octa, 0).numpy(), oct_loss[:, 0],
+    labels=[f"feature {i} (set {i // 3})" for i in range(6)], linestyles=["-"] * 3 + ["--"] * 3, levels=(0.5,),
+    title="Two correlated sets of three in 3 dimensions (restart 0)", figsize=(8, 4.6))
 plt.show()
 
 # %% [markdown]
