@@ -78,6 +78,15 @@ def _splitmix64(x):
     return z ^ (z >> np.uint64(31))
 
 
+@njit(inline="always")
+def _add_squared_errors(E, p, m, nb, acc):
+    """acc[b] += sum_k E[p, k, b]^2 for b < nb, in float64, k outer (the fixed order of every SSE here)."""
+    for kk in range(m):
+        for b in range(nb):
+            e = np.float64(E[p, kk, b])
+            acc[b] += e * e
+
+
 @njit(cache=True)
 def batch_rows(seed, step, n_rows, rows):
     """Fill rows (B,) int64 with the sample indices of batch ``step``: uniform on [0, n_rows).
@@ -303,10 +312,7 @@ def loss_and_grads(H, rows, row, grad, d, m, kind, lam, k, ends, bandwidth, dead
     for b in range(B):
         acc[b] = 0.0
     for p in range(P):
-        for kk in range(m):
-            for b in range(B):
-                e = np.float64(E[p, kk, b])
-                acc[b] += e * e
+        _add_squared_errors(E, p, m, B, acc)
     rec = 0.0
     for b in range(B):
         rec += acc[b]
@@ -559,10 +565,7 @@ def apply(H, P, d, m, kind, ks, ends, want_codes, codes, want_recon, recon, samp
             for p in range(Pn):
                 for b in range(nb):
                     acc[b] = 0.0
-                for kk in range(m):
-                    for b in range(nb):
-                        e = np.float64(E[p, kk, b])
-                        acc[b] += e * e
+                _add_squared_errors(E, p, m, nb, acc)
                 s = 0.0
                 for b in range(nb):
                     s += acc[b]
