@@ -20,6 +20,11 @@ def _as_array(value, what: str) -> np.ndarray:
         raise ExerciseError(f"{what} should be numeric (a tensor or array), got {type(value).__name__}") from None
 
 
+def where(index, axes) -> str:
+    """'sample 3, instance 1, feature 4' for an index tuple and the names of its axes."""
+    return ", ".join(f"{axis} {int(i)}" for axis, i in zip(axes, index, strict=True))
+
+
 def same(got, expected, atol: float = 1e-5, rtol: float = 1e-4) -> bool:
     """True when ``got`` has ``expected``'s shape and values (tensors, arrays or numbers; float64)."""
     g, e = _as_array(got, "result"), _as_array(expected, "result")
@@ -37,8 +42,12 @@ def first_mistake(got, candidates, atol: float = 1e-5, rtol: float = 1e-4) -> st
     return None
 
 
-def check_close(got, expected, what: str, atol: float = 1e-5, rtol: float = 1e-4) -> None:
-    """Raise ExerciseError unless ``got`` has ``expected``'s shape and values."""
+def check_close(got, expected, what: str, atol: float = 1e-5, rtol: float = 1e-4, axes=None) -> None:
+    """Raise ExerciseError unless ``got`` has ``expected``'s shape and values.
+
+    The message names the entry with the largest difference: by index, or by the names in
+    ``axes`` (one per dimension, e.g. ("sample", "instance", "feature")) when given.
+    """
     if got is None:
         raise ExerciseError(f"{what} returned None: did you forget a `return`?")
     g, e = _as_array(got, what), _as_array(expected, what)
@@ -48,8 +57,10 @@ def check_close(got, expected, what: str, atol: float = 1e-5, rtol: float = 1e-4
         raise ExerciseError(f"{what} contains NaN or infinity")
     if not np.allclose(g, e, atol=atol, rtol=rtol):
         idx = np.unravel_index(np.argmax(np.abs(g - e)), e.shape) if e.ndim else ()
-        raise ExerciseError(f"{what} is wrong: at index {tuple(int(i) for i in idx)} you have "
-                            f"{g[idx]:.4g}, expected {e[idx]:.4g}")
+        values = f"you have {g[idx]:.4g}, expected {e[idx]:.4g}"
+        if axes is None:
+            raise ExerciseError(f"{what} is wrong: at index {tuple(int(i) for i in idx)} {values}")
+        raise ExerciseError(f"{what} is wrong at {where(idx, axes)}: {values}")
 
 
 def as_number(value, what: str) -> float:

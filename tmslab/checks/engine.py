@@ -28,14 +28,10 @@ import numpy as np
 import torch
 
 from .. import models
-from .base import ExerciseError, _as_array, _detach, _kind, expects_function, first_mistake, passed
+from .base import (ExerciseError, _as_array, _detach, _kind, check_close, expects_function, first_mistake,
+                   passed, same, where)
 
 # ---------------------------------------------------------------- shared helpers
-
-
-def _where(index, axes) -> str:
-    """'sample 3, instance 1, feature 4' for an index tuple and the axes' names."""
-    return ", ".join(f"{axis} {int(i)}" for axis, i in zip(axes, index))
 
 
 def _tensor(value, what: str) -> torch.Tensor:
@@ -47,18 +43,6 @@ def _tensor(value, what: str) -> torch.Tensor:
     if not isinstance(value, torch.Tensor):
         raise ExerciseError(f"{what} should be a torch tensor, got {_kind(value)}")
     return value.detach()
-
-
-def _first_difference(got: torch.Tensor, expected: torch.Tensor, axes, what: str,
-                      atol: float = 1e-5, rtol: float = 1e-4) -> str | None:
-    """None when close; else where the largest difference is, with both values."""
-    g, e = got.double(), expected.double()
-    bad = (g - e).abs() > atol + rtol * e.abs()
-    if not bool(bad.any()):
-        return None
-    idx = np.unravel_index(int(torch.argmax((g - e).abs())), tuple(e.shape))
-    return (f"{what} is wrong at {_where(idx, axes)}: you have {float(g[idx]):.4g}, "
-            f"expected {float(e[idx]):.4g}")
 
 
 @contextmanager
@@ -89,7 +73,7 @@ def _zero_fraction_message(zero: torch.Tensor, S: torch.Tensor, B: int) -> str |
     if bool((zero < 1e-9).all()):
         return "x has no zero entries at all: switch feature i off with probability S_i"
     i, j = np.unravel_index(int(torch.argmax((zero - S).abs() - tol)), tuple(S.shape))
-    return (f"at {_where((i, j), _SAMPLER_AXES)} (S = {float(S[i, j]):.2f}) x is zero in "
+    return (f"at {where((i, j), _SAMPLER_AXES)} (S = {float(S[i, j]):.2f}) x is zero in "
             f"{float(zero[i, j]):.3f} of the samples, expected about S = {float(S[i, j]):.2f}: "
             "use each instance's and feature's own sparsity, sparsity[i, j]")
 
@@ -127,7 +111,7 @@ def check_sample_batch(sample_batch) -> str:
     if float(x.min()) < 0:
         idx = np.unravel_index(int(torch.argmin(x)), tuple(x.shape))
         raise ExerciseError(f"x has negative values (e.g. {float(x[idx]):.3f} at "
-                            f"{_where(idx, ('sample',) + _SAMPLER_AXES)}): active features are "
+                            f"{where(idx, ('sample',) + _SAMPLER_AXES)}): active features are "
                             "uniform on [0, 1] (torch.rand), not normal (torch.randn)")
     if float(x.max()) > 1:
         raise ExerciseError(f"x has values above 1 (largest {float(x.max()):.3f}): active features are "
@@ -149,12 +133,12 @@ def check_sample_batch(sample_batch) -> str:
             mean, below = float(values.mean()), float((values < 0.25).double().mean())
             if abs(mean - (1 + s) / 2) < 0.01 and s >= 0.2 and float(values.min()) >= s - 1e-6:
                 raise ExerciseError(
-                    f"at {_where((i, j), _SAMPLER_AXES)} (S = {s:.2f}) the active values lie in "
+                    f"at {where((i, j), _SAMPLER_AXES)} (S = {s:.2f}) the active values lie in "
                     f"[{s:.2f}, 1] (mean {mean:.3f}): you used the same random number for the on/off "
                     "decision and the value; draw a second torch.rand for the values")
             if abs(mean - 0.5) > 0.03 or abs(below - 0.25) > 0.03:
                 raise ExerciseError(
-                    f"at {_where((i, j), _SAMPLER_AXES)} the active values have mean {mean:.3f} and "
+                    f"at {where((i, j), _SAMPLER_AXES)} the active values have mean {mean:.3f} and "
                     f"{below:.3f} of them are below 0.25; U[0, 1] gives 0.5 and 0.25")
     on = active.double().reshape(B, I * n)              # column i * n + j: instance i, feature j
     cov = torch.cov(on.T)
@@ -263,13 +247,12 @@ def check_batched_forward(batched_forward) -> str:
             raise ExerciseError(f"x' has shape {tuple(got.shape)}, expected (B, I, n) = {(B, I, n)}")
         if not bool(torch.isfinite(got).all()):
             raise ExerciseError("x' contains NaN or infinity")
-        difference = _first_difference(got, expected, _FORWARD_AXES, "x'")
-        if difference is None:
+        if same(got, expected):
             continue
         mistake = _batched_forward_mistake(got, x, W, b)
         if mistake:
             raise ExerciseError(mistake)
-        raise ExerciseError(difference)
+        check_close(got, expected, "x'", axes=_FORWARD_AXES)
     return passed("batched_forward matches tmslab.models.forward: x' = ReLU(W^T W x + b) for every "
                   "instance at once")
 
@@ -336,13 +319,12 @@ def check_batched_loss(batched_loss) -> str:
         if not bool(torch.isfinite(got).all()):
             raise ExerciseError("the loss contains NaN or infinity")
         expected = reference_batched_loss(x_hat, x, importance)
-        difference = _first_difference(got, expected, ("instance",), "the loss", atol=1e-8)
-        if difference is None:
+        if same(got, expected, atol=1e-8):
             continue
         mistake = _batched_loss_mistake(got, x_hat, x, importance)
         if mistake:
             raise ExerciseError(mistake)
-        raise ExerciseError(difference)
+        check_close(got, expected, "the loss", atol=1e-8, axes=("instance",))
     return passed("batched_loss equals tmslab.models.weighted_mse: one importance-weighted MSE per instance")
 
 

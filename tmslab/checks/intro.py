@@ -11,7 +11,6 @@ Lesson 01: ``check_rotate`` (W -> R W), ``check_relu_hidden_forward``
 """
 from __future__ import annotations
 
-import numpy as np
 import torch
 
 from ..basis import random_rotation
