@@ -132,3 +132,17 @@ def test_sampler_clears_only_what_it_wrote():
     fresh, fresh_flags = draw(np.zeros((8, 512), np.float32), np.zeros(8 * 512 + 1, np.int64), 2)
     assert np.array_equal(reused, fresh) and np.array_equal(flags, fresh_flags)
     assert np.all(fresh[:, 500:] == 0)
+
+
+def test_compaction_keeps_the_nonempty_samples_in_order():
+    rng = np.random.default_rng(3)
+    for B, p in [(1000, 0.5), (37, 0.1), (64, 0.0), (64, 1.0)]:
+        X = np.zeros((3, kernels.padded_length(B)), np.float32)
+        nonzero = rng.random(B) < p
+        X[:, :B][:, nonzero] = rng.random((3, int(nonzero.sum()))) + 0.5
+        Xc = np.full_like(X, np.nan)
+        kept = kernels.compact_nonzero_samples(X, Xc, nonzero, np.zeros(B, np.int64))
+        assert kept == nonzero.sum()
+        assert np.array_equal(Xc[:, :kept], X[:, :B][:, nonzero])
+        assert np.all(Xc[:, kept:kernels.padded_length(kept)] == 0)
+

@@ -102,9 +102,31 @@ def padded_length(kept):
 
 
 @njit(inline="always")
+def _fold8(x, c, e):
+    """x[c] + x[c+e] + ... + x[c+7e] in the order of three halvings of a row of length 8e."""
+    return (((x[c] + x[c + 4 * e]) + (x[c + 2 * e] + x[c + 6 * e]))
+            + ((x[c + e] + x[c + 5 * e]) + (x[c + 3 * e] + x[c + 7 * e])))
+
+
+@njit(inline="always")
+def _fold8_products(a, b, c, e):
+    """_fold8 of the row a * b, without forming it."""
+    return (((a[c] * b[c] + a[c + 4 * e] * b[c + 4 * e]) + (a[c + 2 * e] * b[c + 2 * e] + a[c + 6 * e] * b[c + 6 * e]))
+            + ((a[c + e] * b[c + e] + a[c + 5 * e] * b[c + 5 * e])
+               + (a[c + 3 * e] * b[c + 3 * e] + a[c + 7 * e] * b[c + 7 * e])))
+
+
+@njit(inline="always")
 def _tree_finish(P, length):
-    """Sum P[:length] (length = LANES * 2**q) by halving, then the LANES lanes in order."""
+    """Sum P[:length] (length = LANES * 2**q) by halving, then the LANES lanes in order.
+
+    Three halvings at a time where the row is long enough (``_fold8``: one pass over P instead of three).
+    """
     w = length
+    while w >= 8 * LANES:
+        w >>= 3
+        for c in range(w):
+            P[c] = _fold8(P, c, w)
     while w > LANES:
         w >>= 1
         for c in range(w):
@@ -117,12 +139,16 @@ def _tree_finish(P, length):
 
 @njit(inline="always")
 def tree_dot(a, b, P, length):
-    """sum_c a[c] b[c] over a zero-padded row of ``length``, in the fixed tree order."""
-    if length > LANES:
-        half = length >> 1
-        for c in range(half):
-            P[c] = a[c] * b[c] + a[c + half] * b[c + half]
-        return _tree_finish(P, half)
+    """sum_c a[c] b[c] over a zero-padded row of ``length``, in the fixed tree order.
+
+    The products are formed while the first three halvings are done (``_fold8_products``),
+    so the row of products is never written out.
+    """
+    if length >= 8 * LANES:
+        e = length >> 3
+        for c in range(e):
+            P[c] = _fold8_products(a, b, c, e)
+        return _tree_finish(P, e)
     for c in range(length):
         P[c] = a[c] * b[c]
     return _tree_finish(P, length)
@@ -131,9 +157,36 @@ def tree_dot(a, b, P, length):
 @njit(inline="always")
 def tree_sum(a, P, length):
     """sum_c a[c] over a zero-padded row of ``length``, in the fixed tree order."""
+    if length >= 8 * LANES:
+        e = length >> 3
+        for c in range(e):
+            P[c] = _fold8(a, c, e)
+        return _tree_finish(P, e)
     for c in range(length):
         P[c] = a[c]
     return _tree_finish(P, length)
+
+
+@njit(inline="always")
+def add_rows(acc, weights, rows, count):
+    """acc[c] += weights[r] * rows[r, c] for r = 0, 1, ..., R-1 in turn and c < count.
+
+    The same additions, in the same order, as a loop over r around a loop over c; four
+    rows are added per pass over acc, so acc is read and written once per four rows.
+    """
+    R = weights.shape[0]
+    r = 0
+    while r + 4 <= R:
+        w0, w1, w2, w3 = weights[r], weights[r + 1], weights[r + 2], weights[r + 3]
+        x0, x1, x2, x3 = rows[r], rows[r + 1], rows[r + 2], rows[r + 3]
+        for c in range(count):
+            acc[c] = (((acc[c] + w0 * x0[c]) + w1 * x1[c]) + w2 * x2[c]) + w3 * x3[c]
+        r += 4
+    while r < R:
+        w0, x0 = weights[r], rows[r]
+        for c in range(count):
+            acc[c] += w0 * x0[c]
+        r += 1
 
 
 @njit(**_JIT)
@@ -257,10 +310,9 @@ def compact_nonzero_samples(X, Xc, nonzero, index):
     n = X.shape[0]
     B = nonzero.shape[0]
     kept = 0
-    for c in range(B):
-        if nonzero[c]:
-            index[kept] = c
-            kept += 1
+    for c in range(B):          # branch-free: a sample's flag is a coin flip the CPU cannot predict
+        index[kept] = c
+        kept += nonzero[c]
     length = padded_length(kept)
     for i in range(n):
         for t in range(kept):
@@ -294,10 +346,7 @@ def loss_and_grads(W, V, b, importance, Xc, kept, n_zero, hidden_relu, output_re
     for k in range(m):
         for c in range(length):
             Hpre[k, c] = 0.0
-        for i in range(n):
-            wki = W[k, i]
-            for c in range(kept):
-                Hpre[k, c] += wki * Xc[i, c]
+        add_rows(Hpre[k], W[k], Xc, length)      # the zero columns give Hpre = +0, as set above
         for c in range(length):
             h = Hpre[k, c]
             H[k, c] = h if (h > 0 or not hidden_relu) else np.float32(0.0)
@@ -305,13 +354,10 @@ def loss_and_grads(W, V, b, importance, Xc, kept, n_zero, hidden_relu, output_re
         bj = b[j]
         sc = scale * importance[j]
         g = G[j]
-        for c in range(kept):
+        for c in range(length):
             g[c] = bj
-        for k in range(m):
-            vkj = V[k, j]
-            for c in range(kept):
-                g[c] += vkj * H[k, c]
-        for c in range(kept):
+        add_rows(g, V[:, j], H, length)
+        for c in range(length):
             o = g[c]
             t = abs(Xc[j, c]) if signed else Xc[j, c]
             if output_relu and o <= 0:
@@ -332,13 +378,11 @@ def loss_and_grads(W, V, b, importance, Xc, kept, n_zero, hidden_relu, output_re
     for k in range(m):
         for c in range(length):
             DH[k, c] = 0.0
+        add_rows(DH[k], V[k], G, length)
         for j in range(n):
-            vkj = V[k, j]
-            for c in range(kept):
-                DH[k, c] += vkj * G[j, c]
             gV[k, j] = tree_dot(H[k], G[j], P, length)
         if hidden_relu:
-            for c in range(kept):
+            for c in range(length):
                 if Hpre[k, c] <= 0:
                     DH[k, c] = 0.0
     for k in range(m):
