@@ -146,3 +146,21 @@ def test_compaction_keeps_the_nonempty_samples_in_order():
         assert np.array_equal(Xc[:, :kept], X[:, :B][:, nonzero])
         assert np.all(Xc[:, kept:kernels.padded_length(kept)] == 0)
 
+
+def test_step_cost_model_keeps_the_fixed_work_of_sparse_instances():
+    """Sparse instances still pay for sampling, the per-step overhead and the m x n batch sums.
+
+    The model balances the threads' loads: the earlier one priced the sweep's sparsest instance at a
+    seventh of its densest (timed: a sixth) but the n = 2 phase job's at a twenty-fifth (timed: half).
+    """
+    d = np.array([1.0, 0.1, 0.01, 0.001])
+    sweep = kernels.step_cost_ns(np.repeat(d[:, None], 20, axis=1), np.ones(20), 5, 1024)
+    tiny = kernels.step_cost_ns(np.repeat(d[:, None], 2, axis=1), np.ones(2), 1, 1024)
+    assert sweep.shape == (4,) and np.all(np.diff(sweep) <= 0)
+    assert 0.1 < sweep[-1] / sweep[0] < 0.3
+    assert 0.3 < tiny[-1] / tiny[0] < 0.7
+    untied = kernels.step_cost_ns(np.repeat(d[:, None], 20, axis=1), np.ones(20), 5, 1024, tied=False)
+    assert np.all(untied > sweep)
+    both = np.r_[sweep, sweep]
+    loads = [both[row[row >= 0]].sum() for row in kernels.balanced_schedule(both, 2)]
+    assert max(loads) / min(loads) < 1.1

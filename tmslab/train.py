@@ -518,12 +518,7 @@ class _NumbaTrainer(_Trainer):
         self.train_keys = _stream_keys(cfg, groups, sparsity, importance, purpose=1, per_restart=True)
         self.eval_keys = _stream_keys(cfg, groups, sparsity, importance, purpose=2, per_restart=False)
         n_threads = threads or numba.get_num_threads()
-        # cost of an instance ~ drawing its active entries + compute on its non-empty samples
-        sizes = np.asarray(groups.sizes, np.float64)
-        entries = (self.density * sizes).sum(axis=1)
-        nonempty = 1.0 - np.prod(1.0 - self.density, axis=1)
-        work = cfg.n_features * cfg.n_hidden * (5 if self.spec.tied else 6)
-        cost = 0.1 * cfg.n_features + entries + nonempty * work
+        cost = kernels.step_cost_ns(self.density, groups.sizes, cfg.n_hidden, cfg.batch_size, self.spec.tied)
         self.schedule = kernels.balanced_schedule(cost, n_threads)
 
     def _flags(self):
