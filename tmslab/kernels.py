@@ -190,6 +190,48 @@ def add_rows(acc, weights, rows, count):
 
 
 @njit(**_JIT)
+def add_products(A, M, R, count):
+    """A[r, c] += sum_i M[r, i] R[i, c] for every row r of A and c < count: A += M R on the first columns.
+
+    For each (r, c) the terms are added one i after another in index order, exactly the additions
+    of a plain loop over i; but four rows of A take four rows of R per pass over c, so every value
+    loaded is used four times. A (rows, >= count), M (rows, inner), R (inner, >= count).
+    """
+    rows, inner = M.shape
+    r = 0
+    while r + 4 <= rows:
+        a0, a1, a2, a3 = A[r], A[r + 1], A[r + 2], A[r + 3]
+        i = 0
+        while i + 4 <= inner:
+            x0, x1, x2, x3 = R[i], R[i + 1], R[i + 2], R[i + 3]
+            m00, m01, m02, m03 = M[r, i], M[r, i + 1], M[r, i + 2], M[r, i + 3]
+            m10, m11, m12, m13 = M[r + 1, i], M[r + 1, i + 1], M[r + 1, i + 2], M[r + 1, i + 3]
+            m20, m21, m22, m23 = M[r + 2, i], M[r + 2, i + 1], M[r + 2, i + 2], M[r + 2, i + 3]
+            m30, m31, m32, m33 = M[r + 3, i], M[r + 3, i + 1], M[r + 3, i + 2], M[r + 3, i + 3]
+            for c in range(count):
+                u0, u1, u2, u3 = x0[c], x1[c], x2[c], x3[c]
+                a0[c] = (((a0[c] + m00 * u0) + m01 * u1) + m02 * u2) + m03 * u3
+                a1[c] = (((a1[c] + m10 * u0) + m11 * u1) + m12 * u2) + m13 * u3
+                a2[c] = (((a2[c] + m20 * u0) + m21 * u1) + m22 * u2) + m23 * u3
+                a3[c] = (((a3[c] + m30 * u0) + m31 * u1) + m32 * u2) + m33 * u3
+            i += 4
+        while i < inner:
+            x0 = R[i]
+            m00, m10, m20, m30 = M[r, i], M[r + 1, i], M[r + 2, i], M[r + 3, i]
+            for c in range(count):
+                u0 = x0[c]
+                a0[c] += m00 * u0
+                a1[c] += m10 * u0
+                a2[c] += m20 * u0
+                a3[c] += m30 * u0
+            i += 1
+        r += 4
+    while r < rows:
+        add_rows(A[r], M[r], R, count)
+        r += 1
+
+
+@njit(**_JIT)
 def gap_tables(density, out):
     """out[g, j] = (1 - density[g])**j for j = 0..GAP (G, GAP + 1): P(the next j samples are inactive).
 
@@ -346,17 +388,19 @@ def loss_and_grads(W, V, b, importance, Xc, kept, n_zero, hidden_relu, output_re
     for k in range(m):
         for c in range(length):
             Hpre[k, c] = 0.0
-        add_rows(Hpre[k], W[k], Xc, length)      # the zero columns give Hpre = +0, as set above
+    add_products(Hpre, W, Xc, length)            # the zero columns give Hpre = +0, as set above
+    for k in range(m):
         for c in range(length):
             h = Hpre[k, c]
             H[k, c] = h if (h > 0 or not hidden_relu) else np.float32(0.0)
     for j in range(n):
+        for c in range(length):
+            G[j, c] = b[j]
+    add_products(G, V.T, H, length)
+    for j in range(n):
         bj = b[j]
         sc = scale * importance[j]
         g = G[j]
-        for c in range(length):
-            g[c] = bj
-        add_rows(g, V[:, j], H, length)
         for c in range(length):
             o = g[c]
             t = abs(Xc[j, c]) if signed else Xc[j, c]
@@ -378,7 +422,8 @@ def loss_and_grads(W, V, b, importance, Xc, kept, n_zero, hidden_relu, output_re
     for k in range(m):
         for c in range(length):
             DH[k, c] = 0.0
-        add_rows(DH[k], V[k], G, length)
+    add_products(DH, V, G, length)
+    for k in range(m):
         for j in range(n):
             gV[k, j] = tree_dot(H[k], G[j], P, length)
         if hidden_relu:
