@@ -570,24 +570,24 @@ def step_cost_ns(density: np.ndarray, sizes: np.ndarray, n_hidden: int, batch_si
     density[i, g] is group g's density in instance i, sizes (G,) the group sizes, n = sizes.sum().
     The terms follow the kernels above; the constants were fitted to their timings (35 points,
     n = 2..200, m = 1..20, density 1..0.001, batch 1024, on a 2-core AVX-512 machine; every point
-    within 13%, most within 5%). Only their ratios matter here: they balance the threads' loads.
-      sampling: 0.56 per hashed entry (groups denser than DENSE_ABOVE, one hash per sample),
-                28.5 per active entry and 14.7 per gap draw (B / GAP a group) of the sparser groups;
-      compaction (under half the samples non-empty): 0.4 per copied entry, 0.125 per sample;
-      compute: 0.19 n m L + 10.7 n m + 685, L = padded_length(samples trained on); x 1.2 untied.
+    within 15%, most within 10%). Only their ratios matter here: they balance the threads' loads.
+      sampling: 0.6 per hashed entry (groups denser than DENSE_ABOVE, one hash per sample),
+                29 per active entry and 20 per gap draw (B / GAP a group) of the sparser groups;
+      compaction (under half the samples non-empty): 0.47 per copied entry;
+      compute: 0.14 n m L + 5.8 n m + 830, L = padded_length(samples trained on); x 1.2 untied.
     """
     density = np.asarray(density, np.float64)
     sizes = np.asarray(sizes, np.float64)
     n, B = sizes.sum(), float(batch_size)
     hashed = density > DENSE_ABOVE
-    sampling = (0.56 * B * (hashed * sizes).sum(axis=1)
-                + (~hashed * sizes * (28.5 * B * density + 14.7 * B / GAP)).sum(axis=1))
+    sampling = (0.6 * B * (hashed * sizes).sum(axis=1)
+                + (~hashed * sizes * (29.0 * B * density + 20.0 * B / GAP)).sum(axis=1))
     kept = (1.0 - np.prod(1.0 - density, axis=1)) * B
     compacted = 2.0 * kept < B
     trained = np.where(compacted, kept, B)
     length = LANES * 2.0 ** np.ceil(np.log2(np.maximum(trained, LANES) / LANES))
-    compaction = np.where(compacted, 0.4 * n * kept + 0.125 * B, 0.0)
-    compute = (0.19 * n * n_hidden * length + 10.7 * n * n_hidden + 685.0) * (1.0 if tied else 1.2)
+    compaction = np.where(compacted, 0.47 * n * kept, 0.0)
+    compute = (0.14 * n * n_hidden * length + 5.8 * n * n_hidden + 830.0) * (1.0 if tied else 1.2)
     return sampling + compaction + compute
 
 
