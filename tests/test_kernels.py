@@ -151,7 +151,7 @@ def test_step_cost_model_keeps_the_fixed_work_of_sparse_instances():
     """Sparse instances still pay for sampling, the per-step overhead and the m x n batch sums.
 
     The model balances the threads' loads: the earlier one priced the sweep's sparsest instance at a
-    seventh of its densest (timed: a sixth) but the n = 2 phase job's at a twenty-fifth (timed: half).
+    seventh of its densest (timed: a fifth) but the n = 2 phase job's at a twenty-fifth (timed: half).
     """
     d = np.array([1.0, 0.1, 0.01, 0.001])
     sweep = kernels.step_cost_ns(np.repeat(d[:, None], 20, axis=1), np.ones(20), 5, 1024)
