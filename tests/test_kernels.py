@@ -164,3 +164,17 @@ def test_step_cost_model_keeps_the_fixed_work_of_sparse_instances():
     both = np.r_[sweep, sweep]
     loads = [both[row[row >= 0]].sum() for row in kernels.balanced_schedule(both, 2)]
     assert max(loads) / min(loads) < 1.1
+
+
+@pytest.mark.parametrize("args, word", [
+    ((np.full((1, 2), 2.0), np.ones(2), 1, 1024), "density"),
+    ((np.full((1, 2), np.nan), np.ones(2), 1, 1024), "density"),
+    ((np.ones(2), np.ones(2), 1, 1024), "density"),
+    ((np.ones((2, 3)), np.ones(4), 1, 1024), "sizes"),
+    ((np.ones((1, 2)), np.zeros(2), 1, 1024), "sizes"),
+    ((np.ones((1, 2)), np.ones(2), 0, 1024), "n_hidden"),
+    ((np.ones((1, 2)), np.ones(2), 1, 0), "batch_size"),
+])
+def test_step_cost_model_refuses_bad_input(args, word):
+    with pytest.raises(ValueError, match=word):
+        kernels.step_cost_ns(*args)

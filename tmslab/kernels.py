@@ -36,6 +36,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from .validation import as_array, check_int
+
 LANES = 16           # width of the last level of every batch sum (fixed: part of the result's definition)
 GAP = 128            # longest gap drawn at once by the sparse sampler (a longer one is drawn in steps)
 DENSE_ABOVE = 0.02   # groups denser than this draw one uniform per sample; sparser ones jump between actives
@@ -576,16 +578,20 @@ def step_cost_ns(density: np.ndarray, sizes: np.ndarray, n_hidden: int, batch_si
       compaction (under half the samples non-empty): 0.47 per copied entry;
       compute: 0.14 n m L + 5.8 n m + 830, L = padded_length(samples trained on); x 1.2 untied.
     """
-    density = np.asarray(density, np.float64)
-    sizes = np.asarray(sizes, np.float64)
-    n, B = sizes.sum(), float(batch_size)
+    density = as_array("density", density, 0.0, 1.0)
+    sizes = as_array("sizes", sizes, 1.0, np.inf)
+    if density.ndim != 2 or sizes.shape != density.shape[1:]:
+        raise ValueError(f"density must be (instances, groups) and sizes (groups,), got shapes "
+                         f"{density.shape} and {sizes.shape}")
+    n_hidden = check_int("n_hidden", n_hidden, 1)
+    n, B = sizes.sum(), float(check_int("batch_size", batch_size, 1))
     hashed = density > DENSE_ABOVE
     sampling = (0.6 * B * (hashed * sizes).sum(axis=1)
                 + (~hashed * sizes * (29.0 * B * density + 20.0 * B / GAP)).sum(axis=1))
     kept = (1.0 - np.prod(1.0 - density, axis=1)) * B
     compacted = 2.0 * kept < B
     trained = np.where(compacted, kept, B)
-    length = LANES * 2.0 ** np.ceil(np.log2(np.maximum(trained, LANES) / LANES))
+    length = np.array([padded_length(int(np.ceil(t))) for t in trained], np.float64)
     compaction = np.where(compacted, 0.47 * n * kept, 0.0)
     compute = (0.14 * n * n_hidden * length + 5.8 * n * n_hidden + 830.0) * (1.0 if tied else 1.2)
     return sampling + compaction + compute
